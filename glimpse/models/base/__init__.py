@@ -1,0 +1,1 @@
+"""The base model: layer graph, model state, parameters and patch sampling."""
