@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import _patches
+from .. import _patches, _resample
 
 __all__ = ["CythonBackend"]
 
@@ -19,6 +19,10 @@ class CythonBackend:
 
     #: Patch gather: ``GatherPatches(data, index, locations, width, out)``.
     GatherPatches = staticmethod(_patches.gather)
+
+    #: Separable resampling with Pillow's filters, computing only an output
+    #: window: ``Resample(data, width, height, filter, x0, y0, x1, y1)``.
+    Resample = staticmethod(_resample.resample)
 
     def __eq__(self, other):
         return type(self) is type(other)

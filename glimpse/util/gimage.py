@@ -14,6 +14,8 @@ import numbers
 import numpy as np
 from PIL import Image
 
+from .._resample import resample as _resample_kernel
+
 __all__ = [
     "ImageToArray",
     "ArrayToImage",
@@ -30,6 +32,9 @@ _LUMA = np.array([299.0, 587.0, 114.0], dtype=np.float32) / np.float32(1000.0)
 # Modes whose first band is already a greyscale (luma or lightness) channel.
 _GREY_FIRST_BAND = {"L", "LA", "La", "YCbCr"}
 _SIXTEEN_BIT = {"I;16", "I;16L", "I;16B", "I;16N", "I"}
+
+# Largest accepted side of a size (Pillow's limit: a C int).
+_MAX_SIDE = 2**31 - 1
 
 
 def _check_pil(img, name="img"):
@@ -140,6 +145,8 @@ def _check_size(size, name="size"):
             raise TypeError("%s %s must be an integer, got %r" % (name, what, value))
         if value < 1:
             raise ValueError("%s %s must be >= 1, got %r" % (name, what, value))
+        if value > _MAX_SIDE:
+            raise ValueError("%s %s must be <= %d, got %r" % (name, what, _MAX_SIDE, value))
     return int(width), int(height)
 
 
@@ -147,19 +154,36 @@ def _filter_for(old_width, new_width):
     return Image.Resampling.BICUBIC if new_width > old_width else Image.Resampling.LANCZOS
 
 
-def _resample(data, width, height, box=None):
+def _resample(data, width, height, box=None, filter=None):
     """Resize a validated 2D float array to (height, width); crop to ``box`` if given.
 
-    ``box`` = (left, top, right, bottom) in output pixels; the result equals the
-    full resize followed by that crop.
+    Parameters
+    ----------
+    data : 2D ndarray of float32 or float64
+        Validated input (finite, non-empty), any strides.
+    width, height : int
+        Full output size.
+    box : (int, int, int, int), optional
+        (left, top, right, bottom) in output pixels. Only that window is
+        computed; the result equals the full resize followed by the crop.
+    filter : PIL.Image.Resampling, optional
+        BOX, BILINEAR, BICUBIC or LANCZOS; by default :func:`_filter_for`'s
+        choice (bicubic when the width grows, Lanczos otherwise).
+
+    Returns
+    -------
+    ndarray of float32
+        Agrees with Pillow's mode 'F' resize to within float32 rounding
+        (about 3e-7 on data in [0, 1]); values are not clipped.
     """
-    resample = _filter_for(data.shape[1], width)
-    img = Image.fromarray(np.ascontiguousarray(data, dtype=np.float32), mode="F")
-    out = np.asarray(img.resize((width, height), resample=resample), dtype=np.float32)
-    if box is not None:
-        left, top, right, bottom = box
-        out = out[top:bottom, left:right]
-    return np.array(out, dtype=np.float32, copy=True)
+    if filter is None:
+        filter = _filter_for(data.shape[1], width)
+    if box is None:
+        box = (0, 0, width, height)
+    if not data.flags.aligned:
+        data = np.ascontiguousarray(data)
+    left, top, right, bottom = box
+    return _resample_kernel(data, width, height, int(filter), left, top, right, bottom)
 
 
 def ScaleImage(img, size):
@@ -181,7 +205,11 @@ def ScaleImage(img, size):
 
     Notes
     -----
-    Bicubic interpolation when the width grows, Lanczos otherwise.
+    Bicubic interpolation when the width grows, Lanczos otherwise. Arrays
+    (float32 or float64, any strides; other real dtypes are converted) are
+    resampled by glimpse's compiled kernel, which releases the GIL and agrees
+    with Pillow's mode 'F' resize to within float32 rounding (about 3e-7 on
+    data in [0, 1]).
 
     Examples
     --------
@@ -286,6 +314,12 @@ def ScaleAndCropImage(img, size):
         Same conventions as :func:`ScaleImage`. The result equals scaling the
         short edge (relative to `size`) and cropping the centre of the long one.
 
+    Notes
+    -----
+    For arrays only the cropped window is computed (no full-size
+    intermediate); the result equals :func:`ScaleImage` to the scaled size of
+    :func:`ScaleAndCropSize` followed by the crop.
+
     Examples
     --------
     >>> import numpy as np
@@ -320,8 +354,19 @@ def MakeScalePyramid(data, num_layers, scale_factor):
     -------
     list of ndarray of float32
         ``num_layers`` arrays. Level 0 is a float32 copy of `data`; level k is
-        level k-1 resized (Lanczos) so that each side is ``round(side *
-        scale_factor)``, at least 1.
+        level k-1 resized with the same resampler as :func:`ScaleImage`
+        (Lanczos, as sides never grow) so that each side is
+        ``floor(side * scale_factor + 0.5)`` of level k-1's side, at least 1.
+        Once a level is 1 x 1 the following levels are 1 x 1 copies.
+
+    Raises
+    ------
+    TypeError
+        If `data` is not a real 2D array, `num_layers` not an integer or
+        `scale_factor` not a real number.
+    ValueError
+        If `data` is empty, not 2D or not finite, `num_layers` < 1, or
+        `scale_factor` is not inside (0, 1).
 
     Examples
     --------

@@ -1,0 +1,23 @@
+"""Type stub for the compiled module ``glimpse._resample`` (csrc/_resample.pyx).
+
+Comments record the C types of the Cython signature.
+"""
+
+import numpy as np
+import numpy.typing as npt
+
+LANCZOS: int  # 1, PIL.Image.Resampling.LANCZOS
+BILINEAR: int  # 2
+BICUBIC: int  # 3
+BOX: int  # 4
+
+def resample(
+    src: npt.NDArray[np.float32] | npt.NDArray[np.float64],  # const real_t[:, :] (float | double), any strides
+    width: int,  # Py_ssize_t
+    height: int,  # Py_ssize_t
+    filter: int,  # int
+    x0: int,  # Py_ssize_t
+    y0: int,  # Py_ssize_t
+    x1: int,  # Py_ssize_t
+    y1: int,  # Py_ssize_t
+) -> npt.NDArray[np.float32]: ...  # float32, shape (y1 - y0, x1 - x0), C order
