@@ -272,21 +272,53 @@ cdef void _hpass(const float *src, Py_ssize_t sstride, Py_ssize_t nrows,
 
 cdef inline void _vrow(const float *p, Py_ssize_t sstride, Py_ssize_t ncols,
                        const float *w, Py_ssize_t n, float *o) noexcept nogil:
-    """One output row of the vertical pass: ``o = sum_k w[k] * row(p + k * sstride)``."""
+    """One output row of the vertical pass: ``o = sum_k w[k] * row(p + k * sstride)``.
+
+    The taps are added one after the other (k = 0, 1, ...), four taps per
+    sweep over the row so that ``o`` is loaded and stored once per four.
+    """
     cdef Py_ssize_t c, k
-    cdef float w0, w1
+    cdef float w0, w1, w2, w3
+    cdef const float *p0
     cdef const float *p1
+    cdef const float *p2
+    cdef const float *p3
     if n <= 0:
         memset(o, 0, ncols * sizeof(float))
         return
     w0 = w[0]
-    for c in range(ncols):
-        o[c] = w0 * p[c]
-    for k in range(1, n):
-        p1 = p + k * sstride
-        w1 = w[k]
+    if n >= 4:
+        p1 = p + sstride
+        p2 = p1 + sstride
+        p3 = p2 + sstride
+        w1 = w[1]
+        w2 = w[2]
+        w3 = w[3]
         for c in range(ncols):
-            o[c] = o[c] + w1 * p1[c]
+            o[c] = ((w0 * p[c] + w1 * p1[c]) + w2 * p2[c]) + w3 * p3[c]
+        k = 4
+    else:
+        for c in range(ncols):
+            o[c] = w0 * p[c]
+        k = 1
+    while k + 4 <= n:
+        p0 = p + k * sstride
+        p1 = p0 + sstride
+        p2 = p1 + sstride
+        p3 = p2 + sstride
+        w0 = w[k]
+        w1 = w[k + 1]
+        w2 = w[k + 2]
+        w3 = w[k + 3]
+        for c in range(ncols):
+            o[c] = (((o[c] + w0 * p0[c]) + w1 * p1[c]) + w2 * p2[c]) + w3 * p3[c]
+        k += 4
+    while k < n:
+        p0 = p + k * sstride
+        w0 = w[k]
+        for c in range(ncols):
+            o[c] = o[c] + w0 * p0[c]
+        k += 1
 
 
 cdef void _vpass(const float *src, Py_ssize_t sstride, Py_ssize_t ncols,

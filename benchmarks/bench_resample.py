@@ -1,0 +1,182 @@
+"""Benchmark glimpse's resampling against Pillow, each case against its peer in the same run.
+
+Usage::
+
+    python benchmarks/bench_resample.py [--quick] [--rounds N]
+
+Method: round-robin rounds. Every round runs every function (ours and the
+peers) in a freshly shuffled order; each is called repeatedly until it has run
+for at least 20 ms, and its time per call is recorded. A case's time is the
+median over rounds, and its ratio is the median over rounds of
+``peer time / our time`` measured in the same round, so slow drifts of a
+shared machine hit both sides alike. Everything runs on one thread (Pillow's
+resampler is single-threaded; glimpse's kernel uses one thread).
+
+Peers are what a numpy user pays with Pillow:
+
+* ``ScaleImage`` on a float32 array: ``Image.fromarray(a, 'F')``, Pillow's
+  resize with the same filter, ``np.asarray`` of the result.
+* ``ScaleAndCropImage``: the same, followed by Pillow's crop of the centre.
+* ``PrepareImage`` of a PIL 'L' image: Pillow's 'L' resize (Lanczos), then
+  ``np.asarray(..., dtype=float32) / 255``.
+
+Prints a markdown table: case, peer ms, ours ms, ratio (peer / ours, higher is
+better for us), target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import sys
+import time
+
+import numpy as np
+import PIL
+from PIL import Image
+
+import glimpse
+from glimpse.util import gimage
+
+LANCZOS = Image.Resampling.LANCZOS
+BICUBIC = Image.Resampling.BICUBIC
+
+MIN_TIME = 0.020  # seconds per function per round
+
+
+def _test_image(height, width, seed=0):
+    """A smooth pattern plus noise, float32 in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    smooth = 0.5 + 0.25 * np.sin(x / 17.0) * np.cos(y / 23.0)
+    noise = 0.25 * rng.random((height, width), dtype=np.float32)
+    return np.clip(smooth + noise, 0.0, 1.0).astype(np.float32)
+
+
+def _prepare_function():
+    """Our PrepareImage path and a description of it."""
+    try:
+        from glimpse.models.base import PrepareImage
+    except ImportError:
+        PrepareImage = None
+    if PrepareImage is not None:
+        def ours(img):
+            return PrepareImage(img, "scale short edge", 220)
+        return ours, "glimpse.models.base.PrepareImage"
+
+    def ours(img):
+        data = gimage.ImageToArray(img)
+        size = gimage.ScaledSize((data.shape[1], data.shape[0]), "scale short edge", 220)
+        return np.clip(gimage.ScaleImage(data, size), 0.0, 1.0)
+    return ours, "gimage.ImageToArray + ScaleImage + np.clip (PrepareImage not available)"
+
+
+def make_cases():
+    """(name, ours, peer, target ratio) for every case."""
+    cases = []
+
+    def pillow_f(a, size, filt, box=None):
+        def run():
+            img = Image.fromarray(a, "F").resize(size, filt)
+            if box is not None:
+                img = img.crop(box)
+            return np.asarray(img)
+        return run
+
+    a = _test_image(480, 640)
+    cases.append(("ScaleImage f32 640x480 -> 293x220 (Lanczos)",
+                  lambda: gimage.ScaleImage(a, (293, 220)),
+                  pillow_f(a, (293, 220), LANCZOS), 2.5))
+    d = _test_image(1536, 2048, seed=1)
+    cases.append(("ScaleImage f32 2048x1536 -> 683x512 (Lanczos)",
+                  lambda: gimage.ScaleImage(d, (683, 512)),
+                  pillow_f(d, (683, 512), LANCZOS), 2.5))
+    c = _test_image(200, 100, seed=2)
+    cases.append(("ScaleImage f32 100x200 -> 256x512 (bicubic)",
+                  lambda: gimage.ScaleImage(c, (256, 512)),
+                  pillow_f(c, (256, 512), BICUBIC), 2.0))
+    scaled, box = gimage.ScaleAndCropSize((640, 480), (220, 220))
+    cases.append(("ScaleAndCropImage f32 640x480 -> 220x220",
+                  lambda: gimage.ScaleAndCropImage(a, (220, 220)),
+                  pillow_f(a, scaled, LANCZOS, box), 3.0))
+
+    grey = Image.fromarray(np.rint(a * 255.0).astype(np.uint8), "L")
+    prepare, how = _prepare_function()
+
+    def pillow_prepare():
+        return np.asarray(grey.resize((293, 220), LANCZOS), dtype=np.float32) / np.float32(255.0)
+    cases.append(("PrepareImage PIL 'L' 640x480 -> short edge 220",
+                  lambda: prepare(grey), pillow_prepare, 1.5))
+    return cases, how
+
+
+def _check(cases):
+    """Max |ours - peer| per case (sanity: same filters, same geometry)."""
+    diffs = []
+    for _, ours, peer, _ in cases:
+        x, y = ours(), peer()
+        assert x.shape == y.shape, (x.shape, y.shape)
+        diffs.append(float(np.max(np.abs(x.astype(np.float64) - y))))
+    return diffs
+
+
+def _time(func):
+    func()  # warm
+    n = 0
+    start = time.perf_counter()
+    while True:
+        func()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= MIN_TIME:
+            return elapsed / n
+
+
+def run(rounds, seed=0):
+    cases, how = make_cases()
+    diffs = _check(cases)
+    jobs = [(i, side) for i in range(len(cases)) for side in (1, 2)]
+    times = {job: [] for job in jobs}
+    rng = random.Random(seed)
+    for _ in range(rounds):
+        rng.shuffle(jobs)
+        for i, side in jobs:
+            times[i, side].append(_time(cases[i][side]))
+    rows = []
+    for i, (name, _, _, target) in enumerate(cases):
+        ours = np.array(times[i, 1])
+        peer = np.array(times[i, 2])
+        ratio = float(np.median(peer / ours))
+        rows.append((name, 1e3 * float(np.median(peer)), 1e3 * float(np.median(ours)),
+                     ratio, target, diffs[i]))
+    return rows, how
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5 rounds instead of 21")
+    parser.add_argument("--rounds", type=int, default=None, help="number of rounds")
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (5 if args.quick else 21)
+    rows, how = run(rounds)
+    print("glimpse %s, Pillow %s, numpy %s, Python %s, %s; %d rounds, >= %d ms per function "
+          "per round, one thread" % (glimpse.__version__, PIL.__version__, np.__version__,
+                                     platform.python_version(), platform.machine(), rounds,
+                                     int(MIN_TIME * 1e3)))
+    print("PrepareImage path: %s" % how)
+    print()
+    print("| case | peer ms | ours ms | ratio (peer / ours) | target | met | max abs diff |")
+    print("|---|---:|---:|---:|---:|:---:|---:|")
+    for name, peer, ours, ratio, target, diff in rows:
+        print("| %s | %.3f | %.3f | %.2fx | >= %.1fx | %s | %.1e |"
+              % (name, peer, ours, ratio, target, "yes" if ratio >= target else "NO", diff))
+    print()
+    print("Times are medians over rounds; ratio is the median of per-round ratios. "
+          "max abs diff: ours vs the peer's output on [0, 1] data (the PrepareImage peer "
+          "works in 8 bits).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
