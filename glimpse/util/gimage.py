@@ -108,7 +108,7 @@ def ArrayToImage(data):
     """
     data = _check_array(data, "data")
     out = np.clip(np.asarray(data, dtype=np.float64), 0.0, 1.0) * 255.0
-    return Image.fromarray(np.rint(out).astype(np.uint8), mode="L")
+    return Image.fromarray(np.rint(out).astype(np.uint8))
 
 
 def _check_array(data, name, allow_nonfinite=False):
