@@ -375,7 +375,7 @@ def _run_prepare(args):
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Run the ``glimpse`` command line; return its exit status.
 
     Parameters

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 from PIL import Image
 
@@ -11,7 +12,7 @@ __all__ = ["GetExampleImage", "GetExampleImagePath"]
 _EXAMPLE = "example.png"
 
 
-def GetExampleImagePath():
+def GetExampleImagePath() -> Path:
     """Return the path of the example image shipped inside the package.
 
     Returns
@@ -25,7 +26,7 @@ def GetExampleImagePath():
         return real
 
 
-def GetExampleImage():
+def GetExampleImage() -> Image.Image:
     """Return the example image shipped inside the package.
 
     Returns

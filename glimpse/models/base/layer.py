@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable, Hashable
+
 from ...util import gimage
 from ...util.dataflow import Node, node_builder
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
 
 __all__ = ["LayerSpec", "Layer", "layer_builder", "FromImage", "ToImage"]
 
@@ -29,7 +35,7 @@ class LayerSpec(Node):
     #: (str) Name of model layer.
     name = None
 
-    def __init__(self, id_, name, depends=None):
+    def __init__(self, id_: Hashable, name: str, depends: list[LayerSpec] | None = None) -> None:
         super().__init__(id_, depends)
         if not isinstance(name, str):
             raise ValueError("name must be a str, got %r" % (name,))
@@ -54,7 +60,7 @@ class Layer:
     IMAGE = LayerSpec("i", "image", [SOURCE])
 
     @classmethod
-    def AllLayers(cls):
+    def AllLayers(cls) -> list[LayerSpec]:
         """Return all layers, in the order of their attribute names.
 
         Returns
@@ -75,7 +81,7 @@ class Layer:
         return layers
 
     @classmethod
-    def FromId(cls, id_):
+    def FromId(cls, id_: Hashable | LayerSpec) -> LayerSpec:
         """Look up a LayerSpec object by ID.
 
         Parameters
@@ -106,7 +112,7 @@ class Layer:
         raise ValueError("unknown layer id %r for %s" % (id_, cls.__name__))
 
     @classmethod
-    def FromName(cls, name):
+    def FromName(cls, name: str | LayerSpec) -> LayerSpec:
         """Look up a LayerSpec object by name (not case sensitive).
 
         Parameters
@@ -132,12 +138,12 @@ class Layer:
         if isinstance(name, str):
             wanted = name.lower()
             for layer in cls.AllLayers():
-                if layer.name.lower() == wanted:
+                if str(layer.name).lower() == wanted:
                     return layer
         raise ValueError("unknown layer name %r for %s" % (name, cls.__name__))
 
     @classmethod
-    def IsSublayer(cls, sub_layer, super_layer):
+    def IsSublayer(cls, sub_layer: LayerSpec, super_layer: LayerSpec) -> bool:
         """Determine if `super_layer` is computed, directly or not, from `sub_layer`.
 
         Parameters
@@ -168,7 +174,7 @@ class Layer:
         return False
 
     @classmethod
-    def TopLayer(cls):
+    def TopLayer(cls) -> LayerSpec:
         """Determine the top layer in this network.
 
         The top-most layer is the layer on which no other layer depends. If
@@ -198,7 +204,7 @@ def _same_id(a, b):
         return False
 
 
-def layer_builder(layer):
+def layer_builder(layer: LayerSpec) -> Callable[[Callable], Callable]:
     """Mark a model method as the builder of `layer`.
 
     The method takes one argument per layer in ``layer.depends`` and returns
@@ -214,7 +220,7 @@ def layer_builder(layer):
     return node_builder(layer)
 
 
-def FromImage(img):
+def FromImage(img: Image.Image) -> np.ndarray:
     """Convert a PIL image to layer data: a 2D float32 array in [0, 1].
 
     See :func:`glimpse.util.gimage.ImageToArray` for how modes are handled.
@@ -222,7 +228,7 @@ def FromImage(img):
     return gimage.ImageToArray(img)
 
 
-def ToImage(data):
+def ToImage(data: np.ndarray) -> Image.Image:
     """Convert 2D layer data with values in [0, 1] to an 8-bit greyscale PIL image.
 
     See :func:`glimpse.util.gimage.ArrayToImage`.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any, Sequence, Union, cast
 
 import numpy as np
 from PIL import Image
@@ -15,6 +16,11 @@ from . import layer as _layer
 from .layer import LayerSpec, layer_builder
 from .param import Params, ResizeMethod
 from .sampling import SamplePatchesFromData
+
+#: What MakeState accepts.
+StateSource = Union[str, "os.PathLike[str]", Image.Image, np.ndarray, dataflow.State]
+#: What an ``rng`` argument accepts.
+RngLike = Union[None, int, np.random.Generator]
 
 __all__ = [
     "Layer",
@@ -38,7 +44,7 @@ class State(dataflow.State):
     """
 
     #: The model class associated with this state (set below to :class:`Model`).
-    ModelClass = None
+    ModelClass: type | None = None
 
 
 def _check_unit_array(data, name="source"):
@@ -61,7 +67,7 @@ def _check_unit_array(data, name="source"):
     return np.array(data, dtype=ACTIVATION_DTYPE, order="C", copy=True)
 
 
-def PrepareImage(img, params):
+def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
     """Prepare an image for input into the model.
 
     Parameters
@@ -120,12 +126,12 @@ def PrepareImage(img, params):
         size = gimage.ScaledSize(
             (width, height), method.value, length, params.image_resize_aspect_ratio
         )
-        out = gimage.ScaleAndCropImage(data, size)
+        out = cast(np.ndarray, gimage.ScaleAndCropImage(data, size))
     else:
         size = gimage.ScaledSize((width, height), method.value, length)
         if size == (width, height):
             return data
-        out = gimage.ScaleImage(data, size)
+        out = cast(np.ndarray, gimage.ScaleImage(data, size))
     return np.clip(out, 0.0, 1.0, out=out)
 
 
@@ -158,7 +164,7 @@ class Model(dataflow.DataFlow):
     #: The datatype associated with network states for this model.
     StateClass = State
 
-    def __init__(self, backend=None, params=None):
+    def __init__(self, backend: Any = None, params: Params | None = None) -> None:
         super().__init__()
         if params is None and isinstance(backend, Params):
             backend, params = None, backend
@@ -174,7 +180,7 @@ class Model(dataflow.DataFlow):
         self.backend = backend
         self.params = params
 
-    def MakeState(self, source, copy=False):
+    def MakeState(self, source: StateSource, copy: bool = False) -> State:
         """Create a model state wrapper for the given image source.
 
         Parameters
@@ -257,7 +263,12 @@ def _resolve_layers(model, layer):
     return resolved
 
 
-def BuildLayer(model, layer, state, save_all=True):
+def BuildLayer(
+    model: Model,
+    layer: LayerSpec | str | Sequence[LayerSpec | str],
+    state: StateSource,
+    save_all: bool = True,
+) -> State:
     """Apply the model through to the given layer.
 
     Parameters
@@ -317,10 +328,17 @@ def BuildLayer(model, layer, state, save_all=True):
         keep = {lyr.id_ for lyr in layers} | {model.LayerClass.SOURCE.id_}
         for key in [k for k in out.keys() if k not in keep]:
             del out[key]
-    return out
+    return cast(State, out)
 
 
-def SamplePatches(model, layer, num_patches, patch_size, state, rng=None):
+def SamplePatches(
+    model: Model,
+    layer: LayerSpec | str,
+    num_patches: int,
+    patch_size: int,
+    state: StateSource,
+    rng: RngLike = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Extract patches from the given layer for a single image.
 
     Patches are sampled from random locations and scales.

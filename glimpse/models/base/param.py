@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import math
 import numbers
+from typing import Any
 
 __all__ = ["ResizeMethod", "Param", "Params"]
 
@@ -130,7 +131,7 @@ class Params:
     )
 
     @classmethod
-    def ParamNames(cls):
+    def ParamNames(cls) -> list[str]:
         """Names of the declared parameters, in declaration order (base classes first)."""
         names = []
         for klass in reversed(cls.__mro__):
@@ -139,7 +140,7 @@ class Params:
                     names.append(name)
         return names
 
-    def __init__(self, **kw):
+    def __init__(self, **kw: Any) -> None:
         names = self.ParamNames()
         unknown = sorted(set(kw) - set(names))
         if unknown:
@@ -156,7 +157,7 @@ class Params:
             raise ValueError("unknown parameter %r for %s" % (name, type(self).__name__))
         super().__setattr__(name, value)
 
-    def AsDict(self):
+    def AsDict(self) -> dict[str, Any]:
         """Return the parameters as a dict (enum values as plain strings)."""
         return {
             name: (value.value if isinstance(value, enum.Enum) else value)
@@ -168,7 +169,7 @@ class Params:
             return NotImplemented
         return self.AsDict() == other.AsDict()
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self):
         return "%s(%s)" % (

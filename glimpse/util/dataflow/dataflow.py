@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import inspect
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from .node import Node
+
+if TYPE_CHECKING:
+    from .state import State
 
 __all__ = ["DataFlow", "DependencyError", "node_builder", "BuildNode"]
 
@@ -28,7 +32,7 @@ class DependencyError(Exception):
         return "no value and no builder for node %r" % (getattr(self.node, "id_", self.node),)
 
 
-def node_builder(node):
+def node_builder(node: Node) -> Callable[[Callable], Callable]:
     """Mark a method of a :class:`DataFlow` subclass as the builder of `node`.
 
     The method takes one argument per dependency of `node` (after ``self``),
@@ -107,7 +111,7 @@ class DataFlow:
                     builders[node.id_] = (node, name)
         return builders
 
-    def Register(self, node, f):
+    def Register(self, node: Node, f: Callable[..., Any]) -> None:
         """Add a callback to compute a value for a node.
 
         Parameters
@@ -136,7 +140,7 @@ class DataFlow:
             self._callbacks = {}
         self._callbacks[node.id_] = (node, f)
 
-    def GetCallback(self, node):
+    def GetCallback(self, node: Node) -> Callable[..., Any] | None:
         """Return the callback that computes `node`, or None if there is none."""
         entry = self.__dict__.get("_callbacks", {}).get(node.id_)
         if entry is not None:
@@ -172,7 +176,7 @@ def _build(flow, node, state, active):
     return value
 
 
-def BuildNode(flow, nodes, state):
+def BuildNode(flow: DataFlow, nodes: Node | Sequence[Node], state: Mapping) -> State:
     """Compute nodes of a flow, building missing dependencies recursively.
 
     Parameters
@@ -201,7 +205,7 @@ def BuildNode(flow, nodes, state):
     if isinstance(nodes, Node):
         nodes = (nodes,)
     state = state.copy() if isinstance(state, State) else State(state)
-    active = set()
+    active: set = set()
     for node in nodes:
         if not isinstance(node, Node):
             raise ValueError("nodes must be Node objects, got %r" % (node,))

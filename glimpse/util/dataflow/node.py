@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Hashable
+
 __all__ = ["Node"]
 
 
@@ -30,7 +32,7 @@ class Node:
     True
     """
 
-    def __init__(self, id_, depends=None):
+    def __init__(self, id_: Hashable, depends: list | None = None) -> None:
         try:
             hash(id_)
         except TypeError:
