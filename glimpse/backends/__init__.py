@@ -36,7 +36,7 @@ BACKENDS = {"cython": CythonBackend}
 DEFAULT_BACKEND = "cython"
 
 
-def MakeBackend(name=None):
+def MakeBackend(name: str | None = None) -> CythonBackend:
     """Create a backend by name.
 
     Parameters

@@ -26,7 +26,7 @@ class InputSource:
 
     __slots__ = ("image_path",)
 
-    def __init__(self, image_path):
+    def __init__(self, image_path: str | os.PathLike[str]) -> None:
         try:
             path = os.fspath(image_path)
         except TypeError:
@@ -37,7 +37,7 @@ class InputSource:
             path = os.fsdecode(path)
         self.image_path = path
 
-    def CreateImage(self):
+    def CreateImage(self) -> Image.Image:
         """Read the image file.
 
         Returns

@@ -10,6 +10,7 @@ the new width is larger than the old one, Lanczos (antialiasing) otherwise.
 from __future__ import annotations
 
 import numbers
+from typing import Sequence, Union
 
 import numpy as np
 from PIL import Image
@@ -25,6 +26,11 @@ __all__ = [
     "ScaledSize",
     "ScaleAndCropSize",
 ]
+
+#: A PIL image or a 2D array.
+ImageOrArray = Union[Image.Image, np.ndarray]
+#: A (width, height) pair.
+Size = Sequence[int]
 
 # ITU-R 601-2 luma weights, as Pillow's convert("L") uses them.
 _LUMA = np.array([299.0, 587.0, 114.0], dtype=np.float32) / np.float32(1000.0)
@@ -44,7 +50,7 @@ def _check_pil(img, name="img"):
         raise ValueError("%s is empty (size %dx%d)" % (name, img.width, img.height))
 
 
-def ImageToArray(img):
+def ImageToArray(img: Image.Image) -> np.ndarray:
     """Convert a PIL image of any mode to a greyscale float32 array in [0, 1].
 
     Parameters
@@ -98,7 +104,7 @@ def ImageToArray(img):
     return np.clip(out, 0.0, 1.0, out=out)
 
 
-def ArrayToImage(data):
+def ArrayToImage(data: np.ndarray) -> Image.Image:
     """Convert a greyscale array with values in [0, 1] to an 8-bit PIL image.
 
     Parameters
@@ -113,7 +119,7 @@ def ArrayToImage(data):
     """
     data = _check_array(data, "data")
     out = np.clip(np.asarray(data, dtype=np.float64), 0.0, 1.0) * 255.0
-    return Image.fromarray(np.rint(out).astype(np.uint8), mode="L")
+    return Image.fromarray(np.rint(out).astype(np.uint8))
 
 
 def _check_array(data, name, allow_nonfinite=False):
@@ -186,7 +192,7 @@ def _resample(data, width, height, box=None, filter=None):
     return _resample_kernel(data, width, height, int(filter), left, top, right, bottom)
 
 
-def ScaleImage(img, size):
+def ScaleImage(img: ImageOrArray, size: Size) -> ImageOrArray:
     """Resize an image or a 2D array to the given size.
 
     Parameters
@@ -225,7 +231,7 @@ def ScaleImage(img, size):
     return _resample(data, width, height)
 
 
-def ScaledSize(size, method, length, aspect_ratio=1.0):
+def ScaledSize(size: Size, method: str, length: int, aspect_ratio: float = 1.0) -> tuple[int, int]:
     """Compute the output size of a resize method, in exact integer arithmetic.
 
     Parameters
@@ -268,7 +274,9 @@ def ScaledSize(size, method, length, aspect_ratio=1.0):
     return max(1, width * length // height), length
 
 
-def ScaleAndCropSize(size, target):
+def ScaleAndCropSize(
+    size: Size, target: Size
+) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
     """Plan :func:`ScaleAndCropImage`: the scaled size and the crop box.
 
     Parameters
@@ -298,7 +306,7 @@ def ScaleAndCropSize(size, target):
     return (sw, sh), (left, top, left + w, top + h)
 
 
-def ScaleAndCropImage(img, size):
+def ScaleAndCropImage(img: ImageOrArray, size: Size) -> ImageOrArray:
     """Scale an image to cover the given size, preserving its aspect ratio, and crop its centre.
 
     Parameters
@@ -338,7 +346,7 @@ def ScaleAndCropImage(img, size):
     return _resample(data, scaled[0], scaled[1], box=box)
 
 
-def MakeScalePyramid(data, num_layers, scale_factor):
+def MakeScalePyramid(data: np.ndarray, num_layers: int, scale_factor: float) -> list[np.ndarray]:
     """Build a pyramid of successively smaller copies of a 2D array.
 
     Parameters

@@ -1,0 +1,8 @@
+"""``python -m glimpse``: the glimpse command line (see :mod:`glimpse.cli`)."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,388 @@
+"""The abstract base model, its state, and the functions that run it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence, Union, cast
+
+import numpy as np
+from PIL import Image
+
+from ...backends import ACTIVATION_DTYPE, BackendError, InputSizeError, InputSource, MakeBackend
+from ...util import gimage
+from ...util import dataflow
+from ...util.dataflow import BuildNode, DependencyError
+from . import layer as _layer
+from .layer import LayerSpec, layer_builder
+from .param import Params, ResizeMethod
+from .sampling import SamplePatchesFromData
+
+#: What MakeState accepts.
+StateSource = Union[str, "os.PathLike[str]", Image.Image, np.ndarray, dataflow.State]
+#: What an ``rng`` argument accepts.
+RngLike = Union[None, int, np.random.Generator]
+
+__all__ = [
+    "Layer",
+    "State",
+    "Model",
+    "PrepareImage",
+    "BuildLayer",
+    "SamplePatches",
+]
+
+
+class Layer(_layer.Layer):
+    """The layers of the base model: SOURCE and IMAGE."""
+
+
+class State(dataflow.State):
+    """A dictionary container for the Model state.
+
+    Each model class has its own state class, so it is always clear which
+    model generated a given state object.
+    """
+
+    #: The model class associated with this state (set below to :class:`Model`).
+    ModelClass: type | None = None
+
+
+def _check_unit_array(data, name="source"):
+    """Validate a 2D floating array with finite values in [0, 1]; return it as float32."""
+    if data.dtype.kind != "f":
+        raise ValueError(
+            "%s array must have a floating dtype, got %s" % (name, data.dtype)
+        )
+    if data.ndim != 2:
+        raise ValueError("%s array must be 2D (height, width), got shape %s" % (name, data.shape))
+    if data.size == 0:
+        raise ValueError("%s array is empty (shape %s)" % (name, data.shape))
+    if not np.isfinite(data).all():
+        raise ValueError("%s array holds NaN or infinite values" % name)
+    lo, hi = data.min(), data.max()
+    if lo < 0 or hi > 1:
+        raise ValueError(
+            "%s array values must lie in [0, 1], got range [%g, %g]" % (name, lo, hi)
+        )
+    return np.array(data, dtype=ACTIVATION_DTYPE, order="C", copy=True)
+
+
+def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
+    """Prepare an image for input into the model.
+
+    Parameters
+    ----------
+    img : PIL.Image.Image or 2D ndarray of float
+        Input data. An image of any Pillow mode (colour is reduced to luma,
+        see :func:`glimpse.util.gimage.ImageToArray`), or an array with finite
+        values in [0, 1].
+    params : Params
+        Parameters controlling image transformation.
+
+    Returns
+    -------
+    ndarray of float32, shape (height, width)
+        Image layer data with values in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If `img` is neither an image nor an array, or `params` is not a Params.
+    ValueError
+        If an array input is not 2D floating data in [0, 1].
+
+    Notes
+    -----
+    The image is converted to float first, resized in float (bicubic when the
+    width grows, Lanczos otherwise) and then clipped to [0, 1], so an 8-bit
+    image is quantised only once. With ``params.image_resize_method``:
+
+    - 'none': the image is returned unchanged (as float32 data);
+    - 'scale short edge', 'scale long edge', 'scale width', 'scale height':
+      that edge becomes ``params.image_resize_length`` and the other keeps
+      the aspect ratio, truncated: ``other * length // edge``;
+    - 'scale and crop': the output is (w, int(w / rho)) with
+      w = ``image_resize_length`` and rho = ``image_resize_aspect_ratio``,
+      obtained by scaling the short edge (relative to that shape) and
+      cropping the centre of the long one.
+
+    See :func:`glimpse.util.gimage.ScaleImage` and
+    :func:`glimpse.util.gimage.ScaleAndCropImage`.
+    """
+    if not isinstance(params, Params):
+        raise TypeError("params must be a Params object, got %s" % type(params).__name__)
+    if isinstance(img, Image.Image):
+        data = gimage.ImageToArray(img)
+    elif isinstance(img, np.ndarray):
+        data = _check_unit_array(img, "img")
+    else:
+        raise TypeError("img must be a PIL image or a 2D array, got %s" % type(img).__name__)
+    method = ResizeMethod(params.image_resize_method)
+    height, width = data.shape
+    if method is ResizeMethod.NONE:
+        return data
+    length = params.image_resize_length
+    if method is ResizeMethod.SCALE_AND_CROP:
+        size = gimage.ScaledSize(
+            (width, height), method.value, length, params.image_resize_aspect_ratio
+        )
+        out = cast(np.ndarray, gimage.ScaleAndCropImage(data, size))
+    else:
+        size = gimage.ScaledSize((width, height), method.value, length)
+        if size == (width, height):
+            return data
+        out = cast(np.ndarray, gimage.ScaleImage(data, size))
+    return np.clip(out, 0.0, 1.0, out=out)
+
+
+class Model(dataflow.DataFlow):
+    """Abstract base class for a Glimpse model.
+
+    Parameters
+    ----------
+    backend : backend object or str, optional
+        Computes the kernels; a name is passed to
+        :func:`glimpse.backends.MakeBackend`. Default: ``MakeBackend()``.
+        A :class:`Params` object given here is taken as `params`
+        (``Model(params)``).
+    params : Params, optional
+        Model parameters, an instance of :attr:`ParamClass`. Default:
+        ``ParamClass()``.
+
+    Raises
+    ------
+    ValueError
+        If `params` is not an instance of :attr:`ParamClass`.
+    """
+
+    #: The datatype associated with layer descriptors for this model.
+    LayerClass = Layer
+
+    #: The type of the parameter collection associated with this model.
+    ParamClass = Params
+
+    #: The datatype associated with network states for this model.
+    StateClass = State
+
+    def __init__(self, backend: Any = None, params: Params | None = None) -> None:
+        super().__init__()
+        if params is None and isinstance(backend, Params):
+            backend, params = None, backend
+        if backend is None or isinstance(backend, str):
+            backend = MakeBackend(backend)
+        if params is None:
+            params = self.ParamClass()
+        elif not isinstance(params, self.ParamClass):
+            raise ValueError(
+                "params must be a %s object for %s, got %s"
+                % (self.ParamClass.__name__, type(self).__name__, type(params).__name__)
+            )
+        self.backend = backend
+        self.params = params
+
+    def MakeState(self, source: StateSource, copy: bool = False) -> State:
+        """Create a model state wrapper for the given image source.
+
+        Parameters
+        ----------
+        source : str or os.PathLike or PIL.Image.Image or 2D ndarray or State
+            A path gives a state holding an :class:`InputSource` as its SOURCE
+            layer (read lazily). An image gives a state holding its IMAGE
+            layer, prepared with :func:`PrepareImage`. A 2D floating array with
+            finite values in [0, 1] is taken as the IMAGE layer (as float32,
+            not resized). A state of :attr:`StateClass` is returned as it is.
+        copy : bool
+            If `source` is already a state, whether to return a shallow copy.
+
+        Returns
+        -------
+        State
+            An instance of :attr:`StateClass`.
+
+        Raises
+        ------
+        ValueError
+            For anything else, naming what was wrong.
+        """
+        if isinstance(source, dataflow.State):
+            if not isinstance(source, self.StateClass):
+                raise ValueError(
+                    "source state is a %s, but %s uses %s"
+                    % (type(source).__name__, type(self).__name__, self.StateClass.__name__)
+                )
+            return source.copy() if copy else source
+        state = self.StateClass()
+        if isinstance(source, (str, os.PathLike)):
+            state[self.LayerClass.SOURCE] = InputSource(source)
+        elif isinstance(source, InputSource):
+            state[self.LayerClass.SOURCE] = source
+        elif isinstance(source, Image.Image):
+            state[self.LayerClass.IMAGE] = PrepareImage(source, self.params)
+        elif isinstance(source, np.ndarray):
+            state[self.LayerClass.IMAGE] = _check_unit_array(source)
+        else:
+            raise ValueError(
+                "source must be a path, a PIL image, a 2D array with values in [0, 1] "
+                "or a state, got %s" % type(source).__name__
+            )
+        return state
+
+    @layer_builder(Layer.IMAGE)
+    def BuildImageFromInput(self, input_):
+        """Read and prepare the IMAGE layer from the SOURCE layer."""
+        if isinstance(input_, InputSource):
+            input_ = input_.CreateImage()
+        if input_ is None:
+            raise BackendError("state has no image source to build the image layer from")
+        return PrepareImage(input_, self.params)
+
+    def __repr__(self):
+        return "%s(backend=%r, params=%r)" % (type(self).__name__, self.backend, self.params)
+
+
+State.ModelClass = Model
+
+
+def _resolve_layers(model, layer):
+    single = not isinstance(layer, (tuple, list))
+    layers = (layer,) if single else tuple(layer)
+    if not layers:
+        raise ValueError("layer must name at least one layer")
+    resolved = []
+    for lyr in layers:
+        if isinstance(lyr, str):
+            try:
+                lyr = model.LayerClass.FromName(lyr)
+            except ValueError:
+                lyr = model.LayerClass.FromId(lyr)
+        elif isinstance(lyr, LayerSpec):
+            lyr = model.LayerClass.FromId(lyr)
+        else:
+            raise ValueError("unknown layer %r for %s" % (lyr, type(model).__name__))
+        resolved.append(lyr)
+    return resolved
+
+
+def BuildLayer(
+    model: Model,
+    layer: LayerSpec | str | Sequence[LayerSpec | str],
+    state: StateSource,
+    save_all: bool = True,
+) -> State:
+    """Apply the model through to the given layer.
+
+    Parameters
+    ----------
+    model : Model
+        The model to run.
+    layer : LayerSpec or tuple of LayerSpec
+        Output layer(s) to compute (layer names are accepted too).
+    state : State or str or os.PathLike or PIL.Image.Image or 2D ndarray
+        Initial model state, or anything :meth:`Model.MakeState` accepts.
+    save_all : bool
+        Whether the result keeps every computed layer, or only the requested
+        layers and the SOURCE layer.
+
+    Returns
+    -------
+    State
+        A new state (of the model's :attr:`~Model.StateClass`) containing the
+        requested layers. The input state is not modified.
+
+    Raises
+    ------
+    ValueError
+        If a layer is unknown to the model, or the state lacks the data
+        needed to compute it.
+    InputLoadError
+        If the source image cannot be read (the error names its path).
+    BackendError
+        If a layer cannot be computed; the state's source is attached.
+
+    Examples
+    --------
+    >>> from glimpse import glab
+    >>> model = Model()
+    >>> input_state = model.MakeState(glab.GetExampleImage())
+    >>> output_state = BuildLayer(model, Layer.IMAGE, input_state)
+    >>> assert Layer.IMAGE in output_state
+    """
+    if not isinstance(model, Model):
+        raise TypeError("model must be a Model, got %s" % type(model).__name__)
+    layers = _resolve_layers(model, layer)
+    state = model.MakeState(state)
+    try:
+        out = BuildNode(model, layers, state)
+    except DependencyError as err:
+        missing = getattr(err.node, "name", None) or getattr(err.node, "id_", err.node)
+        wanted = ", ".join(lyr.name for lyr in layers)
+        raise ValueError(
+            "cannot compute layer %s: the state has no %s layer and no way to build it"
+            % (wanted, missing)
+        ) from None
+    except BackendError as err:
+        if err.source is None:
+            err.source = state.get(model.LayerClass.SOURCE)
+        raise
+    if not save_all:
+        keep = {lyr.id_ for lyr in layers} | {model.LayerClass.SOURCE.id_}
+        for key in [k for k in out.keys() if k not in keep]:
+            del out[key]
+    return cast(State, out)
+
+
+def SamplePatches(
+    model: Model,
+    layer: LayerSpec | str,
+    num_patches: int,
+    patch_size: int,
+    state: StateSource,
+    rng: RngLike = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Extract patches from the given layer for a single image.
+
+    Patches are sampled from random locations and scales.
+
+    Parameters
+    ----------
+    model : Model
+        The model to run.
+    layer : LayerSpec
+        Layer from which to extract patches.
+    num_patches : int
+        Number of patches to extract.
+    patch_size : int
+        Spatial extent of patches.
+    state : State or str or os.PathLike or PIL.Image.Image or 2D ndarray
+        Input state (or anything :meth:`Model.MakeState` accepts) for which
+        layer activity is computed.
+    rng : None, int or numpy.random.Generator
+        Source of randomness; the same seed gives the same patches.
+
+    Returns
+    -------
+    patches : ndarray of float32, shape (num_patches, bands..., patch_size, patch_size)
+    locations : ndarray of int, shape (num_patches, 3)
+        Rows of (scale, y, x): the patch's top-left corner.
+
+    Raises
+    ------
+    InputSizeError
+        If the layer is spatially smaller than `patch_size`; the error carries
+        the source, the layer and the first scale that is too small.
+
+    See Also
+    --------
+    SamplePatchesFromData
+    """
+    layers = _resolve_layers(model, layer)
+    if len(layers) != 1:
+        raise ValueError("layer must be a single layer, got %r" % (layer,))
+    (layer,) = layers
+    state = BuildLayer(model, layer, state, save_all=False)
+    try:
+        return SamplePatchesFromData(state[layer], patch_size, num_patches, rng=rng)
+    except InputSizeError as err:
+        err.source = state.get(model.LayerClass.SOURCE)
+        err.layer = layer
+        raise

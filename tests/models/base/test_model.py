@@ -1,0 +1,276 @@
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from glimpse import glab
+from glimpse.backends import CythonBackend, InputLoadError, InputSizeError, InputSource
+from glimpse.models.base import (
+    BackendError,
+    BuildLayer,
+    Layer,
+    LayerSpec,
+    Model,
+    Params,
+    PrepareImage,
+    SamplePatches,
+    State,
+    layer_builder,
+)
+
+
+def gradient_image(width, height, mode="L"):
+    x = np.linspace(0, 255, width)[None, :] * np.ones((height, 1))
+    return Image.fromarray(x.astype(np.uint8)).convert(mode)
+
+
+# A small derived model, as a user would write one.
+class EdgeLayer(Layer):
+    EDGE = LayerSpec("e", "edge", [Layer.IMAGE])
+
+
+class EdgeParams(Params):
+    pass
+
+
+class EdgeState(State):
+    pass
+
+
+class EdgeModel(Model):
+    LayerClass = EdgeLayer
+    ParamClass = EdgeParams
+    StateClass = EdgeState
+
+    @layer_builder(EdgeLayer.EDGE)
+    def BuildEdge(self, image):
+        if image.shape[0] < 2:
+            raise BackendError("image too small for edges", scale=0)
+        return np.abs(np.diff(image, axis=0))
+
+
+EdgeState.ModelClass = EdgeModel
+
+
+def test_model_construction():
+    model = Model()
+    assert isinstance(model.backend, CythonBackend)
+    assert model.params == Params()
+    p = Params(image_resize_length=64)
+    assert Model(p).params is p
+    assert Model(params=p).params is p
+    assert Model(None, p).params is p
+    assert isinstance(Model("cython").backend, CythonBackend)
+    with pytest.raises(ValueError, match="params"):
+        EdgeModel(params=Params())
+    with pytest.raises(ValueError, match="params"):
+        Model(params={"image_resize_length": 3})
+    with pytest.raises(ValueError, match="backend"):
+        Model("no-such-backend")
+
+
+def test_make_state_from_path(tmp_path):
+    path = tmp_path / "img.png"
+    gradient_image(30, 20).save(path)
+    model = Model()
+    for source in (str(path), path):
+        state = model.MakeState(source)
+        assert type(state) is State
+        assert state[Layer.SOURCE] == InputSource(path)
+        assert Layer.IMAGE not in state
+
+
+def test_make_state_from_image_and_array():
+    model = Model(Params(image_resize_length=10))
+    state = model.MakeState(gradient_image(40, 20))
+    assert state[Layer.IMAGE].shape == (10, 20)
+    data = np.random.default_rng(0).random((5, 6))
+    state = model.MakeState(data)
+    assert state[Layer.IMAGE].dtype == np.float32 and state[Layer.IMAGE].shape == (5, 6)
+    np.testing.assert_allclose(state[Layer.IMAGE], data, rtol=1e-6)
+    state[Layer.IMAGE][0, 0] = 7
+    assert data[0, 0] != 7  # the state owns its copy
+
+
+def test_make_state_from_state():
+    model = Model()
+    state = model.MakeState(np.zeros((3, 3)))
+    assert model.MakeState(state) is state
+    copy = model.MakeState(state, copy=True)
+    assert copy == state and copy is not state and type(copy) is State
+    with pytest.raises(ValueError, match="EdgeState"):
+        EdgeModel().MakeState(state)
+
+
+@pytest.mark.parametrize(
+    "source, match",
+    [
+        (np.zeros((3, 3), dtype=int), "floating"),
+        (np.zeros((3, 3), dtype=bool), "floating"),
+        (np.zeros((3, 3), dtype=complex), "floating"),
+        (np.zeros((3, 3, 3)), "2D"),
+        (np.zeros(3), "2D"),
+        (np.zeros((0, 3)), "empty"),
+        (np.full((3, 3), np.nan), "NaN"),
+        (np.full((3, 3), 1.5), r"\[0, 1\]"),
+        (np.full((3, 3), -0.1), r"\[0, 1\]"),
+        (3, "int"),
+        (None, "NoneType"),
+        ([[0.5]], "list"),
+    ],
+)
+def test_make_state_rejects(source, match):
+    with pytest.raises(ValueError, match=match):
+        Model().MakeState(source)
+
+
+def test_prepare_image_methods():
+    img = gradient_image(100, 200)
+    assert PrepareImage(img, Params(image_resize_length=256)).shape == (512, 256)
+    img = gradient_image(240, 220)
+    out = PrepareImage(img, Params())
+    assert out.shape == (220, 240) and out.dtype == np.float32
+    np.testing.assert_allclose(out, np.asarray(img) / 255, atol=1e-6)
+    img = gradient_image(640, 480)
+    expect = {
+        "none": (480, 640),
+        "scale short edge": (220, 293),
+        "scale long edge": (165, 220),
+        "scale width": (165, 220),
+        "scale height": (220, 293),
+        "scale and crop": (220, 220),
+    }
+    for method, shape in expect.items():
+        out = PrepareImage(img, Params(image_resize_method=method))
+        assert out.shape == shape, method
+        assert out.dtype == np.float32 and out.min() >= 0 and out.max() <= 1
+    out = PrepareImage(
+        img, Params(image_resize_method="scale and crop", image_resize_length=256,
+                    image_resize_aspect_ratio=0.25)
+    )
+    assert out.shape == (1024, 256)
+
+
+def test_prepare_image_is_clipped_and_quantised_once():
+    # a sharp edge makes Lanczos overshoot; the output is clipped to [0, 1]
+    data = np.zeros((40, 40), np.uint8)
+    data[:, 20:] = 255
+    out = PrepareImage(Image.fromarray(data), Params(image_resize_length=17))
+    assert out.min() == 0.0 and out.max() == 1.0
+    # resized in float: values between 8-bit levels appear
+    levels = out * 255
+    assert np.abs(levels - np.rint(levels)).max() > 0.01
+
+
+def test_prepare_image_errors():
+    with pytest.raises(TypeError, match="params"):
+        PrepareImage(gradient_image(4, 4), {"image_resize_length": 3})
+    with pytest.raises(TypeError, match="img"):
+        PrepareImage("file.png", Params())
+
+
+def test_build_layer_from_every_source(tmp_path):
+    model = Model(Params(image_resize_length=32))
+    img = gradient_image(64, 48)
+    path = tmp_path / "g.png"
+    img.save(path)
+    from_path = BuildLayer(model, Layer.IMAGE, path)
+    from_image = BuildLayer(model, Layer.IMAGE, img)
+    from_state = BuildLayer(model, Layer.IMAGE, model.MakeState(str(path)))
+    assert from_path[Layer.IMAGE].shape == (32, 42)
+    np.testing.assert_array_equal(from_path[Layer.IMAGE], from_image[Layer.IMAGE])
+    assert from_path == from_state
+    assert from_path[Layer.SOURCE] == InputSource(path)
+
+
+def test_build_layer_does_not_modify_input_and_save_all():
+    model = EdgeModel()
+    start = model.MakeState(np.random.default_rng(2).random((6, 5)))
+    out = BuildLayer(model, EdgeLayer.EDGE, start)
+    assert type(out) is EdgeState
+    assert list(start.keys()) == ["i"]
+    assert set(out.keys()) == {"i", "e"}
+    slim = BuildLayer(model, EdgeLayer.EDGE, start, save_all=False)
+    assert set(slim.keys()) == {"e"}
+    both = BuildLayer(model, (EdgeLayer.EDGE, EdgeLayer.IMAGE), start, save_all=False)
+    assert set(both.keys()) == {"e", "i"}
+    assert BuildLayer(model, "edge", start) == out
+
+
+def test_build_layer_keeps_source_when_slim(tmp_path):
+    path = tmp_path / "g.png"
+    gradient_image(30, 30).save(path)
+    model = EdgeModel()
+    slim = BuildLayer(model, EdgeLayer.EDGE, path, save_all=False)
+    assert set(slim.keys()) == {"s", "e"}
+
+
+def test_build_layer_errors(tmp_path):
+    model = Model()
+    with pytest.raises(ValueError, match="edge"):
+        BuildLayer(model, EdgeLayer.EDGE, np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="bogus"):
+        BuildLayer(model, "bogus", np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="source"):
+        BuildLayer(model, Layer.IMAGE, State())
+    with pytest.raises(InputLoadError, match="nope.png"):
+        BuildLayer(model, Layer.IMAGE, tmp_path / "nope.png")
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0garbage")
+    with pytest.raises(InputLoadError, match="corrupt.jpg"):
+        BuildLayer(model, Layer.IMAGE, corrupt)
+
+
+def test_backend_error_gets_source_attached(tmp_path):
+    path = tmp_path / "thin.png"
+    gradient_image(30, 1).save(path)
+    model = EdgeModel(EdgeParams(image_resize_method="none"))
+    with pytest.raises(BackendError, match="thin.png") as info:
+        BuildLayer(model, EdgeLayer.EDGE, path)
+    assert info.value.source == InputSource(path)
+
+
+def test_sample_patches(tmp_path):
+    model = Model()
+    state = model.MakeState(glab.GetExampleImage())
+    patches, locs = SamplePatches(model, Layer.IMAGE, 20, 9, state, rng=5)
+    assert patches.shape == (20, 9, 9) and patches.dtype == np.float32
+    assert locs.shape == (20, 3)
+    image = BuildLayer(model, Layer.IMAGE, state)[Layer.IMAGE]
+    for patch, (s, y, x) in zip(patches, locs):
+        assert s == 0
+        np.testing.assert_array_equal(patch, image[y:y + 9, x:x + 9])
+    again, locs2 = SamplePatches(model, Layer.IMAGE, 20, 9, state, rng=5)
+    np.testing.assert_array_equal(again, patches)
+    np.testing.assert_array_equal(locs2, locs)
+
+
+def test_sample_patches_too_small_names_source_and_layer(tmp_path):
+    path = tmp_path / "small.png"
+    gradient_image(12, 10).save(path)
+    model = Model(Params(image_resize_method="none"))
+    with pytest.raises(InputSizeError) as info:
+        SamplePatches(model, Layer.IMAGE, 3, 11, path, rng=0)
+    err = info.value
+    assert err.source == InputSource(path) and err.layer == Layer.IMAGE and err.scale == 0
+    assert "small.png" in str(err) and "image" in str(err)
+
+
+def _build_in_child(model, path):
+    return BuildLayer(model, EdgeLayer.EDGE, path)[EdgeLayer.EDGE]
+
+
+def test_models_states_params_pickle(tmp_path):
+    path = tmp_path / "g.png"
+    gradient_image(40, 30).save(path)
+    model = EdgeModel(EdgeParams(image_resize_length=16))
+    clone = pickle.loads(pickle.dumps(model))
+    assert clone.params == model.params and clone.backend == model.backend
+    state = BuildLayer(model, EdgeLayer.EDGE, path)
+    assert pickle.loads(pickle.dumps(state)) == state
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        remote = pool.submit(_build_in_child, model, Path(path)).result()
+    np.testing.assert_array_equal(remote, state[EdgeLayer.EDGE])

@@ -1,0 +1,179 @@
+"""The glimpse command, run as a subprocess on generated images."""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from glimpse import glab
+from glimpse.models.base import Layer, Model, Params, SamplePatches
+
+
+def run(*args, cwd=None):
+    env = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0")
+    return subprocess.run(
+        [sys.executable, "-m", "glimpse", *map(str, args)],
+        # never the repository root: there ``-m glimpse`` would import the uncompiled sources
+        capture_output=True, text=True, cwd=cwd or tempfile.gettempdir(), env=env, timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus")
+    rng = np.random.default_rng(0)
+    (root / "sub").mkdir()
+    Image.fromarray(rng.integers(0, 256, (60, 80), dtype=np.uint8)).save(root / "b.png")
+    Image.fromarray(rng.integers(0, 256, (50, 40, 3), dtype=np.uint8)).save(root / "a.jpg")
+    Image.fromarray(rng.integers(0, 256, (70, 70), dtype=np.uint8)).save(root / "sub" / "c.png")
+    (root / "notes.txt").write_text("not an image")
+    (root / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n this is not a png")
+    Image.new("L", (200, 3), 9).save(root / "tiny.png")  # 48x1 at long edge 48
+    return root
+
+
+def test_sample_directory_matches_library(corpus, tmp_path):
+    out = tmp_path / "p.npz"
+    res = run("sample", corpus, "-n", 7, "-w", 9, "--seed", 42, "--resize-length", 48,
+              "--resize-method", "scale long edge", "--output", out)
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    with np.load(out) as npz:
+        paths = [str(p) for p in npz["image_paths"]]
+        assert [os.path.relpath(p, corpus) for p in paths] == [
+            "a.jpg", "b.png", "corrupt.png", os.path.join("sub", "c.png"), "tiny.png"]
+        assert sorted(os.path.basename(p) for p in npz["skipped_paths"]) == [
+            "corrupt.png", "tiny.png"]
+        assert int(npz["seed"]) == 42 and int(npz["width"]) == 9
+        assert str(npz["resize_method"]) == "scale long edge"
+        assert int(npz["resize_length"]) == 48 and int(npz["num_patches"]) == 7
+        assert npz["patches"].dtype == np.float32 and npz["patches"].shape == (21, 9, 9)
+        assert list(npz["image_index"]) == [0] * 7 + [1] * 7 + [3] * 7
+        good = [paths[i] for i in (0, 1, 3)]
+        children = np.random.SeedSequence(42).spawn(len(paths))
+        model = Model(Params(image_resize_length=48, image_resize_method="scale long edge"))
+        for k, i in enumerate((0, 1, 3)):
+            patches, locs = SamplePatches(model, Layer.IMAGE, 7, 9, good[k],
+                                          rng=np.random.default_rng(children[i]))
+            np.testing.assert_array_equal(npz["patches"][7 * k:7 * k + 7], patches)
+            np.testing.assert_array_equal(npz["locations"][7 * k:7 * k + 7], locs)
+    assert "corrupt.png" in res.stderr and "tiny.png" in res.stderr
+    assert "skipped 2 image(s)" in res.stderr
+
+
+def test_same_seed_same_file_whatever_workers(corpus, tmp_path):
+    one, two = tmp_path / "one.npz", tmp_path / "two.npz"
+    args = ("sample", corpus / "a.jpg", corpus / "b.png", corpus / "sub", "-n", 5, "-w", 4,
+            "--seed", 3, "--resize-length", 32)
+    assert run(*args, "--output", one, "--workers", 1).returncode == 0
+    assert run(*args, "--output", two, "--workers", 2).returncode == 0
+    with np.load(one) as a, np.load(two) as b:
+        assert a.files == b.files
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_strict_fails_on_skipped(corpus, tmp_path):
+    res = run("sample", corpus / "b.png", corpus / "tiny.png", "-n", 2, "-w", 8, "--strict",
+              "--resize-method", "scale long edge", "--resize-length", 48,
+              "--output", tmp_path / "s.npz")
+    assert res.returncode == 1
+    assert "tiny.png" in res.stderr and "--strict" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_all_skipped_is_failure(corpus, tmp_path):
+    res = run("sample", corpus / "corrupt.png", "-n", 2, "-w", 8, "--output", tmp_path / "x.npz")
+    assert res.returncode == 1 and "corrupt.png" in res.stderr
+
+
+def test_default_is_example_image(tmp_path):
+    out = tmp_path / "ex.npz"
+    res = run("sample", "-n", 3, "-w", 11, "--seed", 0, "--output", out, "--quiet")
+    assert res.returncode == 0, res.stderr
+    with np.load(out) as npz:
+        assert [str(p) for p in npz["image_paths"]] == [str(glab.GetExampleImagePath())]
+        assert npz["patches"].shape == (3, 11, 11)
+    assert res.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_seed_recorded_when_not_given(tmp_path):
+    out = tmp_path / "r.npz"
+    assert run("sample", "-n", 2, "-w", 5, "-o", out).returncode == 0
+    with np.load(out) as npz:
+        seed = int(npz["seed"])
+        patches = npz["patches"]
+    again = tmp_path / "again.npz"
+    assert run("sample", "-n", 2, "-w", 5, "--seed", seed, "-o", again).returncode == 0
+    with np.load(again) as npz:
+        np.testing.assert_array_equal(npz["patches"], patches)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("sample", "-n", "-1", "-w", "3", "-o", "x.npz"),
+        ("sample", "-n", "2", "-w", "0", "-o", "x.npz"),
+        ("sample", "-n", "two", "-w", "3", "-o", "x.npz"),
+        ("sample", "-n", "2", "-w", "3"),
+        ("sample", "-n", "2", "-w", "3", "-o", "x.npz", "--resize-method", "stretch"),
+        ("sample", "-n", "2", "-w", "3", "-o", "x.npz", "--aspect-ratio", "0"),
+        ("sample", "-n", "2", "-w", "3", "-o", "x.npz", "--workers", "0"),
+        ("sample", "-n", "2", "-w", "3", "-o", "no/such/dir/x.npz"),
+        ("sample", "-n", "2", "-w", "3", "-o", "x.txt"),
+        ("prepare", "-o", "x.png"),
+        ("frobnicate",),
+        (),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(args, tmp_path):
+    res = run(*args, cwd=tmp_path)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "error" in lines[0], res.stderr
+    assert res.stdout == ""
+
+
+def test_prepare_writes_greyscale_png(corpus, tmp_path):
+    out = tmp_path / "a.png"
+    res = run("prepare", corpus / "a.jpg", "--resize-length", 30, "-o", out)
+    assert res.returncode == 0, res.stderr
+    img = Image.open(out)
+    assert img.mode == "L" and img.size == (30, 37)
+    from glimpse.models.base import BuildLayer
+
+    layer = BuildLayer(Model(Params(image_resize_length=30)), Layer.IMAGE, corpus / "a.jpg")
+    np.testing.assert_allclose(np.asarray(img) / 255, layer[Layer.IMAGE], atol=0.5 / 255 + 1e-6)
+
+
+def test_prepare_draws_patch_squares(corpus, tmp_path):
+    npz = tmp_path / "p.npz"
+    assert run("sample", corpus / "b.png", corpus / "sub", "-n", 4, "-w", 6, "--seed", 1,
+               "--resize-length", 40, "-o", npz).returncode == 0
+    out = tmp_path / "b.png"
+    res = run("prepare", corpus / "b.png", "--patches", npz, "-o", out)
+    assert res.returncode == 0, res.stderr
+    assert "4 patch squares" in res.stdout
+    img = np.asarray(Image.open(out))
+    assert img.shape == (40, 53, 3)
+    with np.load(npz) as data:
+        locs = data["locations"][data["image_index"] == 0]
+    red = (img[..., 0] == 255) & (img[..., 1] == 40)
+    for _, y, x in locs:
+        assert red[y, x] and red[y + 5, x + 5]
+    # conflicting resize options are a usage error
+    res = run("prepare", corpus / "b.png", "--patches", npz, "--resize-length", 41, "-o", out)
+    assert res.returncode == 2 and "differs" in res.stderr
+    # an image that is not in the file
+    res = run("prepare", corpus / "a.jpg", "--patches", npz, "-o", out)
+    assert res.returncode == 1 and "no patches" in res.stderr
+
+
+def test_prepare_unreadable(corpus, tmp_path):
+    res = run("prepare", corpus / "corrupt.png", "-o", tmp_path / "c.png")
+    assert res.returncode == 1 and "corrupt.png" in res.stderr
+    assert "Traceback" not in res.stderr
