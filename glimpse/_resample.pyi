@@ -11,8 +11,9 @@ BILINEAR: int  # 2
 BICUBIC: int  # 3
 BOX: int  # 4
 
+
 def resample(
-    src: npt.NDArray[np.float32] | npt.NDArray[np.float64],  # const real_t[:, :] (float | double), any strides
+    src: npt.NDArray[np.float32] | npt.NDArray[np.float64],  # const real_t[:, :], any strides
     width: int,  # Py_ssize_t
     height: int,  # Py_ssize_t
     filter: int,  # int
@@ -20,4 +21,5 @@ def resample(
     y0: int,  # Py_ssize_t
     x1: int,  # Py_ssize_t
     y1: int,  # Py_ssize_t
+    order: int = 0,  # int: 0 by cost, 1 horizontal first, 2 vertical first
 ) -> npt.NDArray[np.float32]: ...  # float32, shape (y1 - y0, x1 - x0), C order

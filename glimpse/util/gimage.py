@@ -125,7 +125,9 @@ def ArrayToImage(data: np.ndarray) -> Image.Image:
 def _check_array(data, name, allow_nonfinite=False):
     """Validate a 2D real array; return it as float32 or float64 (no copy if possible)."""
     if not isinstance(data, np.ndarray):
-        raise TypeError("%s must be a numpy array or PIL image, got %s" % (name, type(data).__name__))
+        raise TypeError(
+            "%s must be a numpy array or PIL image, got %s" % (name, type(data).__name__)
+        )
     if data.dtype.kind not in "fiu":
         raise TypeError(
             "%s must hold real numbers, got dtype %s" % (name, data.dtype)
