@@ -18,7 +18,8 @@ in float32, in blocks of at most ``_BLOCK`` taps whose partial sums are
 carried in double (so very large shrink factors keep their accuracy). The
 two passes are ordered by estimated cost, which differs from Pillow's fixed
 horizontal-first order by a float32 rounding of the intermediate; on data in
-[0, 1] the output is within ~3e-7 of Pillow's mode 'F'.
+[0, 1] the output is within ~5e-7 of Pillow's mode 'F' (4.8e-7 was the
+largest difference over 3000 random shapes and filters).
 
 Crop-direct: only the requested output window is computed. Tables are built
 for the cropped output indices with the full-size centre formula, and the
@@ -483,10 +484,12 @@ def resample(const real_t[:, :] src not None, Py_ssize_t width, Py_ssize_t heigh
     -----
     A pass whose axis keeps its length is skipped (columns or rows are
     copied), and the identity size is a copy. When both passes are needed,
-    the order with the lower estimated cost runs: vertical first when
-    shrinking, horizontal first when enlarging, as a rule. Float32 inputs
-    whose columns are contiguous are read in place; other inputs (float64,
-    strided columns) have the needed window converted to float32 first.
+    the order with the lower estimated cost for the full-size resize runs
+    (vertical first when shrinking, horizontal first when enlarging, as a
+    rule), so a window equals the crop of the full result exactly. Float32
+    inputs whose columns are contiguous are read in place; other inputs
+    (float64, strided columns) have the needed window converted to float32
+    first.
 
     Examples
     --------
