@@ -514,10 +514,11 @@ def resample(const real_t[:, :] src not None, Py_ssize_t width, Py_ssize_t heigh
         direct = (src.strides[1] == sizeof(float)
                   and src.strides[0] % <Py_ssize_t>sizeof(float) == 0
                   and <size_t>&src[0, 0] % sizeof(float) == 0)
+    cdef bint by_columns = abs(src.strides[0]) < abs(src.strides[1])
     cdef const float *base = NULL
     cdef Py_ssize_t sstride = 0
     cdef Py_ssize_t rx0 = x0, rx1 = x1, ry0 = y0, ry1 = y1   # needed input window
-    cdef Py_ssize_t rw, rh, r, c
+    cdef Py_ssize_t rw, rh, r, c, c0, c1
     cdef bint h_first = (order == 1 if order else _h_first(filter, H, W, height, width))
     try:
         if need_h:
@@ -548,9 +549,22 @@ def resample(const real_t[:, :] src not None, Py_ssize_t width, Py_ssize_t heigh
                 if conv == NULL:
                     failed = True
                 else:
-                    for r in range(rh):
-                        for c in range(rw):
-                            conv[r * rw + c] = <float>src[ry0 + r, rx0 + c]
+                    if by_columns:
+                        # e.g. Fortran order: strips of _TCOLS columns, so both
+                        # the reads and the writes stay within a few cache lines
+                        c0 = 0
+                        while c0 < rw:
+                            c1 = c0 + _TCOLS
+                            if c1 > rw:
+                                c1 = rw
+                            for r in range(rh):
+                                for c in range(c0, c1):
+                                    conv[r * rw + c] = <float>src[ry0 + r, rx0 + c]
+                            c0 = c1
+                    else:
+                        for r in range(rh):
+                            for c in range(rw):
+                                conv[r * rw + c] = <float>src[ry0 + r, rx0 + c]
                     base = conv
                     sstride = rw
             if need_h and not failed:
