@@ -53,10 +53,10 @@ cdef enum:
     # Taps summed in float32 before the partial sum is carried in double.
     _BLOCK = 32
 
-# Relative cost of one horizontal multiply-add (a dot product along a row)
-# against one vertical multiply-add (a vectorised row update), for the pass
-# order rule. Measured here (gcc -O3, x86-64 baseline): 0.27-0.33 ns vs
-# 0.11-0.12 ns (the horizontal pass includes its transposes).
+# Relative cost of one horizontal multiply-add (the row blocks are transposed
+# there and back) against one vertical multiply-add (a vectorised row
+# update), for the pass order rule. Measured here (gcc -O3, x86-64
+# baseline): 0.27-0.33 ns vs 0.11-0.12 ns.
 cdef double _H_COST = 2.5
 
 ctypedef struct _Table:
