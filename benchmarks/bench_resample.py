@@ -27,17 +27,22 @@ better for us), target.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import sys
 import time
 
-import numpy as np
-import PIL
-from PIL import Image
+# One thread everywhere (numpy's BLAS is not on these paths, but be sure).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import glimpse
-from glimpse.util import gimage
+import numpy as np  # noqa: E402
+import PIL  # noqa: E402
+from PIL import Image  # noqa: E402
+
+import glimpse  # noqa: E402
+from glimpse.util import gimage  # noqa: E402
 
 LANCZOS = Image.Resampling.LANCZOS
 BICUBIC = Image.Resampling.BICUBIC
