@@ -42,8 +42,8 @@ cdef struct _scale_t:
     const char *base        # address of element [0, ..., 0] (buffer protocol)
     Py_ssize_t sy           # byte stride between rows
     Py_ssize_t sx           # byte stride between columns
-    uint64_t ry             # H - width: y is drawn in the closed range [0, ry]
-    uint64_t rx             # W - width
+    uint64_t rpos           # number of fitting corners - 1: (H - w + 1) * (W - w + 1) - 1
+    uint64_t nx             # number of fitting columns: W - w + 1
     const Py_ssize_t *boff  # byte offset of every band (prod(bands) entries)
     int f64                 # 1 for float64 data, 0 for float32
     int contig              # 1 when the elements of a row are adjacent (sx == itemsize)
@@ -120,14 +120,25 @@ cdef inline uint64_t _bounded(_bitgen *bg, uint64_t rng) noexcept nogil:
 
 cdef void _draw(_bitgen *bg, const _scale_t *sc, Py_ssize_t nscales,
                 Py_ssize_t[:, ::1] loc) noexcept nogil:
-    """Fill ``loc`` with (s, y, x): per patch, s, then y, then x."""
+    """Fill ``loc`` with (s, y, x): per patch, s, then the corner index c.
+
+    ``s`` is drawn in ``[0, nscales)``, then ``c`` in ``[0, npos_s)`` and the
+    corner is ``(y, x) = divmod(c, nx_s)``.
+    """
     cdef Py_ssize_t k, s
-    cdef uint64_t rs = <uint64_t>(nscales - 1)
+    cdef uint64_t c, rs = <uint64_t>(nscales - 1)
+    cdef const _scale_t *p
     for k in range(loc.shape[0]):
         s = <Py_ssize_t>_bounded(bg, rs)
+        p = &sc[s]
+        c = _bounded(bg, p.rpos)
         loc[k, 0] = s
-        loc[k, 1] = <Py_ssize_t>_bounded(bg, sc[s].ry)
-        loc[k, 2] = <Py_ssize_t>_bounded(bg, sc[s].rx)
+        if p.rpos < 0xFFFFFFFFULL:  # 32-bit division is much cheaper
+            loc[k, 1] = <Py_ssize_t>(<uint32_t>c // <uint32_t>p.nx)
+            loc[k, 2] = <Py_ssize_t>(<uint32_t>c % <uint32_t>p.nx)
+        else:
+            loc[k, 1] = <Py_ssize_t>(c // p.nx)
+            loc[k, 2] = <Py_ssize_t>(c % p.nx)
 
 
 # ----------------------------------------------------------------------------
@@ -146,6 +157,48 @@ cdef inline float *_copy_rows(const real_t *src, Py_ssize_t sy, Py_ssize_t w,
     return dst
 
 
+cdef inline float *_copy_rows_f32(const float *src, Py_ssize_t sy, Py_ssize_t w,
+                                  float *dst) noexcept nogil:
+    """:func:`_copy_rows` for float32, with the common widths unrolled.
+
+    Each branch passes a literal width, so the compiler unrolls the row copy
+    for it (a measured gain at w = 7 and 8 over a loop of unknown length).
+    """
+    if w == 1:
+        return _copy_rows(src, sy, 1, dst)
+    elif w == 2:
+        return _copy_rows(src, sy, 2, dst)
+    elif w == 3:
+        return _copy_rows(src, sy, 3, dst)
+    elif w == 4:
+        return _copy_rows(src, sy, 4, dst)
+    elif w == 5:
+        return _copy_rows(src, sy, 5, dst)
+    elif w == 6:
+        return _copy_rows(src, sy, 6, dst)
+    elif w == 7:
+        return _copy_rows(src, sy, 7, dst)
+    elif w == 8:
+        return _copy_rows(src, sy, 8, dst)
+    elif w == 9:
+        return _copy_rows(src, sy, 9, dst)
+    elif w == 10:
+        return _copy_rows(src, sy, 10, dst)
+    elif w == 11:
+        return _copy_rows(src, sy, 11, dst)
+    elif w == 12:
+        return _copy_rows(src, sy, 12, dst)
+    elif w == 13:
+        return _copy_rows(src, sy, 13, dst)
+    elif w == 14:
+        return _copy_rows(src, sy, 14, dst)
+    elif w == 15:
+        return _copy_rows(src, sy, 15, dst)
+    elif w == 16:
+        return _copy_rows(src, sy, 16, dst)
+    return _copy_rows(src, sy, w, dst)
+
+
 cdef inline float *_copy_strided(const real_t *src, Py_ssize_t sy, Py_ssize_t sx,
                                  Py_ssize_t w, float *dst) noexcept nogil:
     """Copy a w x w block with any byte strides; returns the next ``dst``."""
@@ -159,31 +212,33 @@ cdef inline float *_copy_strided(const real_t *src, Py_ssize_t sy, Py_ssize_t sx
     return dst
 
 
-cdef void _gather(const _scale_t *sc, Py_ssize_t nbands,
-                  const Py_ssize_t[:, ::1] loc, Py_ssize_t w,
-                  float[:, ::1] out) noexcept nogil:
-    """``out[k] = scale[s][..., y:y + w, x:x + w]`` (flattened) for every k."""
-    cdef Py_ssize_t k, b
-    cdef const _scale_t *c
-    cdef const char *origin
+cdef inline void _copy_patch(const _scale_t *c, Py_ssize_t nbands, Py_ssize_t y,
+                             Py_ssize_t x, Py_ssize_t w, float *dst) noexcept nogil:
+    """Copy the patch with corner (y, x) of one scale, band after band, to ``dst``."""
+    cdef Py_ssize_t b
+    cdef const char *origin = c.base + y * c.sy + x * c.sx
     cdef const char *src
-    cdef float *dst
-    for k in range(loc.shape[0]):
-        c = &sc[loc[k, 0]]
-        origin = c.base + loc[k, 1] * c.sy + loc[k, 2] * c.sx
-        dst = &out[k, 0]
-        for b in range(nbands):
+    for b in range(nbands):
             src = origin + c.boff[b]
             if c.contig:
                 if c.f64:
                     dst = _copy_rows(<const double *>src, c.sy, w, dst)
                 else:
-                    dst = _copy_rows(<const float *>src, c.sy, w, dst)
+                    dst = _copy_rows_f32(<const float *>src, c.sy, w, dst)
             else:
                 if c.f64:
                     dst = _copy_strided(<const double *>src, c.sy, c.sx, w, dst)
                 else:
                     dst = _copy_strided(<const float *>src, c.sy, c.sx, w, dst)
+
+
+cdef void _gather(const _scale_t *sc, Py_ssize_t nbands,
+                  const Py_ssize_t[:, ::1] loc, Py_ssize_t w,
+                  float[:, ::1] out) noexcept nogil:
+    """``out[k] = scale[s][..., y:y + w, x:x + w]`` (flattened) for every k."""
+    cdef Py_ssize_t k
+    for k in range(loc.shape[0]):
+        _copy_patch(&sc[loc[k, 0]], nbands, loc[k, 1], loc[k, 2], w, &out[k, 0])
 
 
 # ----------------------------------------------------------------------------
@@ -223,8 +278,8 @@ cdef class _Scales:
             self.info[s].base = <const char *>v.buf
             self.info[s].sy = v.strides[nd - 2]
             self.info[s].sx = v.strides[nd - 1]
-            self.info[s].ry = <uint64_t>(v.shape[nd - 2] - width)
-            self.info[s].rx = <uint64_t>(v.shape[nd - 1] - width)
+            self.info[s].nx = <uint64_t>(v.shape[nd - 1] - width + 1)
+            self.info[s].rpos = (<uint64_t>(v.shape[nd - 2] - width + 1)) * self.info[s].nx - 1
             self.info[s].f64 = v.itemsize == 8
             self.info[s].contig = v.strides[nd - 1] == v.itemsize
             self.info[s].boff = &self.offsets[s * nb]
@@ -300,10 +355,10 @@ def sample(list scales not None,
 
     Notes
     -----
-    Draw order, per patch ``k = 0 .. N-1``: ``s`` in ``[0, S)``, then ``y`` in
-    ``[0, H_s - width]``, then ``x`` in ``[0, W_s - width]``, each drawn as
-    ``generator.integers(0, bound)`` would draw it (a bound of 1 draws
-    nothing). The draws run under the bit generator's lock without the GIL;
+    Draw order, per patch ``k = 0 .. N-1``: ``s`` in ``[0, S)``, then a
+    corner index ``c`` in ``[0, (H_s - width + 1) * (W_s - width + 1))``, each
+    drawn as ``generator.integers(0, bound)`` would draw it (a bound of 1
+    draws nothing); ``(y, x) = divmod(c, W_s - width + 1)``. The draws run under the bit generator's lock without the GIL;
     the copy then runs without the GIL and without the lock.
     """
     cdef _Scales sc = _Scales(scales, width)

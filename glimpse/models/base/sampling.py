@@ -220,17 +220,21 @@ def SamplePatchesFromData(data, patch_width, num_patches, rng=None, out=None):
     Notes
     -----
     Every corner that fits is reachable: the scale is drawn uniformly from
-    ``[0, S)``, then ``y`` uniformly from ``[0, H_s - w]`` and ``x`` from
-    ``[0, W_s - w]``. So a patch on a small scale is as likely as one on a
-    large scale, and a map exactly ``w`` high always gives ``y = 0``.
+    ``[0, S)``, then the corner uniformly among the
+    ``(H_s - w + 1) * (W_s - w + 1)`` corners of that scale. So a patch on a
+    small scale is as likely as one on a large scale, and a map exactly ``w``
+    high always gives ``y = 0``.
 
     Draw order (the reproducibility contract): for ``k = 0, ..., N - 1`` in
-    turn, ``s = rng.integers(0, S)``, then ``y = rng.integers(0, H_s - w + 1)``,
-    then ``x = rng.integers(0, W_s - w + 1)``, each exactly as that scalar
-    call would draw it (a bound of 1 consumes nothing). The draws are made in
-    compiled code from the Generator's bit generator, under its lock; the
-    patches are then copied with the GIL released, so threads that each own
-    a Generator run in parallel and get the same results as sequential calls.
+    turn, ``s = rng.integers(0, S)``, then
+    ``c = rng.integers(0, (H_s - w + 1) * (W_s - w + 1))`` and
+    ``y, x = divmod(c, W_s - w + 1)``; each draw is exactly what that scalar
+    ``integers`` call would draw (a bound of 1 consumes nothing), so one draw
+    per patch is made for a single scale and two for several. The draws are
+    made in compiled code from the Generator's bit generator, under its lock;
+    the patches are then copied with the GIL released, so threads that each
+    own a Generator run in parallel and get the same results as sequential
+    calls.
 
     Arguments are checked before anything is drawn or written: on error
     neither ``rng`` nor ``out`` is touched.
