@@ -20,7 +20,53 @@ place: nothing is copied but the patches themselves.
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_STRIDES
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.stdint cimport uint32_t, uint64_t
-from libc.stdlib cimport calloc, free
+from libc.stdlib cimport calloc, free, malloc
+
+cdef extern from *:
+    """
+    /* Streaming (non-temporal) float stores where SSE2 is available. */
+    #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+    #include <emmintrin.h>
+    #define GLIMPSE_HAVE_STREAM 1
+    #else
+    #define GLIMPSE_HAVE_STREAM 0
+    #endif
+    #include <string.h>
+
+    /* Write src[0:n] to dst. Floats up to the next 16-byte boundary of dst use
+       ordinary stores, then whole 16-byte groups use streaming stores. Unless
+       `final`, the remaining (< 4) floats are moved to the front of src and
+       not written; returns the number of floats written. */
+    static Py_ssize_t glimpse_stream_f32(float *dst, float *src, Py_ssize_t n, int final) {
+        Py_ssize_t i = 0, head, body;
+        head = (Py_ssize_t)(((16 - ((size_t)dst & 15)) & 15) >> 2);
+        if (head > n) head = n;
+        for (; i < head; i++) dst[i] = src[i];
+        body = (n - head) & ~(Py_ssize_t)3;
+    #if GLIMPSE_HAVE_STREAM
+        if (((size_t)dst & 3) == 0) {
+            for (; i < head + body; i += 4) _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
+        }
+    #endif
+        for (; i < head + body; i++) dst[i] = src[i];
+        if (final) {
+            for (; i < n; i++) dst[i] = src[i];
+            return n;
+        }
+        memmove(src, src + i, (size_t)(n - i) * sizeof(float));
+        return i;
+    }
+
+    static void glimpse_store_fence(void) {
+    #if GLIMPSE_HAVE_STREAM
+        _mm_sfence();
+    #endif
+    }
+    """
+    const int GLIMPSE_HAVE_STREAM
+    Py_ssize_t glimpse_stream_f32(float *dst, float *src, Py_ssize_t n, int final) noexcept nogil
+    void glimpse_store_fence() noexcept nogil
+
 
 ctypedef fused real_t:
     float
@@ -232,13 +278,45 @@ cdef inline void _copy_patch(const _scale_t *c, Py_ssize_t nbands, Py_ssize_t y,
                     dst = _copy_strided(<const float *>src, c.sy, c.sx, w, dst)
 
 
-cdef void _gather(const _scale_t *sc, Py_ssize_t nbands,
-                  const Py_ssize_t[:, ::1] loc, Py_ssize_t w,
-                  float[:, ::1] out) noexcept nogil:
-    """``out[k] = scale[s][..., y:y + w, x:x + w]`` (flattened) for every k."""
-    cdef Py_ssize_t k
+cdef int _gather(const _scale_t *sc, Py_ssize_t nbands,
+                 const Py_ssize_t[:, ::1] loc, Py_ssize_t w,
+                 float[:, ::1] out) except -1 nogil:
+    """``out[k] = scale[s][..., y:y + w, x:x + w]`` (flattened) for every k.
+
+    Patches are written in place with ordinary stores.
+    """
+    cdef Py_ssize_t k, last = out.shape[1] - 1
+    cdef float *dst
     for k in range(loc.shape[0]):
-        _copy_patch(&sc[loc[k, 0]], nbands, loc[k, 1], loc[k, 2], w, &out[k, 0])
+        dst = &out[k, last] - last  # one index that debug builds bounds-check for the row
+        _copy_patch(&sc[loc[k, 0]], nbands, loc[k, 1], loc[k, 2], w, dst)
+    return 0
+
+
+cdef int _gather_streamed(const _scale_t *sc, Py_ssize_t nbands,
+                          const Py_ssize_t[:, ::1] loc, Py_ssize_t w,
+                          float[:, ::1] out, float *stage,
+                          Py_ssize_t chunk) except -1 nogil:
+    """:func:`_gather` for large outputs: patches are assembled in ``stage``
+    (cache-resident, ``chunk + row`` floats) and written out with streaming
+    (non-temporal) stores, which skip reading the output lines into the cache.
+    """
+    cdef Py_ssize_t k, last = out.shape[1] - 1
+    cdef Py_ssize_t filled = 0, done
+    cdef float *dst = &out[0, 0] if loc.shape[0] else NULL
+    for k in range(loc.shape[0]):
+        _copy_patch(&sc[loc[k, 0]], nbands, loc[k, 1], loc[k, 2], w, stage + filled)
+        filled += last + 1
+        if filled >= chunk:
+            done = glimpse_stream_f32(dst, stage, filled, 0)
+            dst += done
+            filled -= done
+    if filled:
+        glimpse_stream_f32(dst, stage, filled, 1)
+    glimpse_store_fence()
+    if loc.shape[0]:
+        dst = &out[loc.shape[0] - 1, last]  # debug builds: the patches fit in out
+    return 0
 
 
 # ----------------------------------------------------------------------------
@@ -323,8 +401,7 @@ def gather(list scales not None,
     None
     """
     cdef _Scales sc = _Scales(scales, width)
-    with nogil:
-        _gather(sc.info, sc.nbands, locations, width, out)
+    _gather_any(sc, locations, width, out)
 
 
 def sample(list scales not None,
@@ -370,5 +447,29 @@ def sample(list scales not None,
     with bit_generator.lock:
         with nogil:
             _draw(bg, sc.info, sc.nscales, locations)
-    with nogil:
-        _gather(sc.info, sc.nbands, locations, width, out)
+    _gather_any(sc, locations, width, out)
+
+
+#: Outputs of at least this many bytes are written with streaming stores.
+STREAM_THRESHOLD = 16 << 20
+cdef Py_ssize_t _STAGE_CHUNK = 2048  # floats assembled before each streamed write
+
+
+cdef _gather_any(_Scales sc, const Py_ssize_t[:, ::1] locations, Py_ssize_t width,
+                 float[:, ::1] out):
+    """Gather with the GIL released; streaming stores for large outputs."""
+    cdef Py_ssize_t row = out.shape[1]
+    cdef float *stage
+    if (not GLIMPSE_HAVE_STREAM or out.shape[0] * row * <Py_ssize_t>sizeof(float)
+            < <Py_ssize_t>STREAM_THRESHOLD):
+        with nogil:
+            _gather(sc.info, sc.nbands, locations, width, out)
+        return
+    stage = <float *>malloc((_STAGE_CHUNK + row + 4) * sizeof(float))
+    if stage == NULL:
+        raise MemoryError("cannot allocate the patch staging buffer")
+    try:
+        with nogil:
+            _gather_streamed(sc.info, sc.nbands, locations, width, out, stage, _STAGE_CHUNK)
+    finally:
+        free(stage)

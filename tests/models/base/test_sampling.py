@@ -556,3 +556,50 @@ def test_backend_gather_given_locations():
         np.testing.assert_array_equal(out[k].reshape(2, 4, 4),
                                       scales[s][:, y:y + 4, x:x + 4].astype(np.float32))
     assert CythonBackend.SampleGatherPatches is _patches.sample
+
+
+# ----------------------------------------------------------------------------
+# Large outputs: assembled in a small buffer and written with streaming stores
+# ----------------------------------------------------------------------------
+def test_large_output_matches_vectorised_gather():
+    rng = np.random.default_rng(0)
+    data = rng.random((2, 3, 64, 70), np.float32)
+    n = 40_000  # 40_000 * 3 * 6 * 6 * 4 bytes = 17.3 MB: above the streaming threshold
+    assert n * 3 * 36 * 4 >= _patches.STREAM_THRESHOLD
+    patches, locs = SamplePatchesFromData(data, 6, n, rng=5)
+    check_locations(data, 6, locs)
+    windows = np.lib.stride_tricks.sliding_window_view(data, (6, 6), axis=(-2, -1))
+    expected = windows[locs[:, 0], :, locs[:, 1], locs[:, 2]]  # (n, bands, 6, 6)
+    np.testing.assert_array_equal(patches, expected)
+
+
+@pytest.mark.parametrize("offset", [0, 1, 2, 3])
+@pytest.mark.parametrize("width, bands", [(1, ()), (3, (2,)), (7, (4,)), (5, (1, 3))])
+def test_streamed_path_at_every_alignment(monkeypatch, offset, width, bands):
+    monkeypatch.setattr(_patches, "STREAM_THRESHOLD", 0)
+    rng = np.random.default_rng(offset)
+    data = [rng.random(bands + (20, 23)), rng.random(bands + (9, 12), np.float32)[..., ::-1, :]]
+    for n in (1, 2, 5, 333):
+        size = n * int(np.prod(bands, dtype=int)) * width * width
+        buf = np.full(size + offset, -7, np.float32)
+        out = buf[offset:].reshape((n,) + bands + (width, width))
+        patches, locs = SamplePatchesFromData(data, width, n, rng=n, out=out)
+        ref_patches, ref_locs = reference(data, width, n, n)
+        np.testing.assert_array_equal(locs, ref_locs)
+        np.testing.assert_array_equal(patches, ref_patches)
+        assert np.all(buf[:offset] == -7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cases())
+def test_streamed_path_matches_reference(case):
+    data, w, n, seed = case
+    old = _patches.STREAM_THRESHOLD
+    _patches.STREAM_THRESHOLD = 0
+    try:
+        patches, locs = SamplePatchesFromData(data, w, n, rng=seed)
+    finally:
+        _patches.STREAM_THRESHOLD = old
+    ref_patches, ref_locs = reference(data, w, n, seed)
+    np.testing.assert_array_equal(locs, ref_locs)
+    np.testing.assert_array_equal(patches, ref_patches)
