@@ -48,8 +48,8 @@ def _readable(array):
 
     float32 and float64 (native byte order, aligned) are read in place. Other
     real types (integers, float16, long double, non-native or unaligned
-    floats; checked by the caller) are converted to float32, which is the same rounding the kernel
-    applies to float64.
+    floats; the caller has checked the dtype kind) are converted to float32,
+    which rounds as the kernel does when it reads float64.
     """
     dtype = array.dtype
     if (dtype == _F32 or dtype == _F64) and array.flags.aligned:
@@ -85,7 +85,7 @@ def _normalise_data(data, width):
         if len(data) == 0:
             raise ValueError("data must hold at least one scale, got an empty %s"
                              % type(data).__name__)
-        originals = [np.asarray(d) for d in data]
+        originals = [_as_array(d, "data[%d]" % s) for s, d in enumerate(data)]
         scales = []
         bands = None
         for s, a in enumerate(originals):
@@ -104,7 +104,7 @@ def _normalise_data(data, width):
         for s, a in enumerate(originals):
             scales.append(_readable(a))
         return scales, bands, originals
-    a = np.asarray(data)
+    a = _as_array(data, "data")
     _readable_dtype_check(a, "data")
     _check_ndim(a, "data")
     if a.ndim == 2:
@@ -126,6 +126,13 @@ def _normalise_data(data, width):
     else:
         scales[0] = _readable(a)
     return scales, bands, [a]
+
+
+def _as_array(value, name):
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise type(err)("%s cannot be read as an array: %s" % (name, err)) from None
 
 
 def _readable_dtype_check(array, name):
@@ -279,7 +286,11 @@ def SamplePatchesFromData(data, patch_width, num_patches, rng=None, out=None):
                           "more than this machine's memory (%d bytes)"
                           % (n, shape[1:], nbytes, _MEMORY_LIMIT))
     if out is None:
-        patches = np.empty(shape, _F32)
+        try:
+            patches = np.empty(shape, _F32)
+        except MemoryError as err:
+            raise MemoryError("cannot allocate the output of num_patches=%d patches of shape %r "
+                              "(%s)" % (n, shape[1:], err)) from None
     else:
         _check_out(out, shape, originals)
         patches = out
