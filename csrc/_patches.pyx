@@ -285,10 +285,10 @@ cdef int _gather(const _scale_t *sc, Py_ssize_t nbands,
 
     Patches are written in place with ordinary stores.
     """
-    cdef Py_ssize_t k, last = out.shape[1] - 1
+    cdef Py_ssize_t k, last = nbands * w * w - 1  # index of the last float of a patch
     cdef float *dst
     for k in range(loc.shape[0]):
-        dst = &out[k, last] - last  # one index that debug builds bounds-check for the row
+        dst = &out[k, last] - last  # debug builds bounds-check that the patch fits in the row
         _copy_patch(&sc[loc[k, 0]], nbands, loc[k, 1], loc[k, 2], w, dst)
     return 0
 
@@ -301,7 +301,7 @@ cdef int _gather_streamed(const _scale_t *sc, Py_ssize_t nbands,
     (cache-resident, ``chunk + row`` floats) and written out with streaming
     (non-temporal) stores, which skip reading the output lines into the cache.
     """
-    cdef Py_ssize_t k, last = out.shape[1] - 1
+    cdef Py_ssize_t k, last = nbands * w * w - 1  # index of the last float of a patch
     cdef Py_ssize_t filled = 0, done
     cdef float *dst = &out[0, 0] if loc.shape[0] else NULL
     for k in range(loc.shape[0]):
