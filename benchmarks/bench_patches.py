@@ -262,7 +262,8 @@ def main(argv=None):
             rows.append((case["name"], k, statistics.median(ts), ours_med, ratio,
                          ">= %.2fx" % target if target else "-",
                          (ratio >= target) if target else None))
-            print("           %-10s %9.4f ms   ratio %.2f" % (k, statistics.median(ts) * 1e3, ratio))
+            print("           %-10s %9.4f ms   ratio %.2f"
+                  % (k, statistics.median(ts) * 1e3, ratio))
         if extract_patches_2d is None and case["name"] in ("A2", "B"):
             rows.append((case["name"], "sklearn", None, ours_med, None, ">= 3.00x", None))
             print("           sklearn    skipped: scikit-learn is not installed")

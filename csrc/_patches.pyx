@@ -21,6 +21,7 @@ from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_STRIDES
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memcpy
 
 cdef extern from *:
     """
@@ -203,45 +204,61 @@ cdef inline float *_copy_rows(const real_t *src, Py_ssize_t sy, Py_ssize_t w,
     return dst
 
 
+cdef inline float *_copy_rows_fixed(const float *src, Py_ssize_t sy, Py_ssize_t w,
+                                    float *dst) noexcept nogil:
+    """Copy a float32 w x w block row by row with ``memcpy``; returns the next ``dst``.
+
+    Only called with a literal ``w``: the compiler then turns each row's
+    fixed-size ``memcpy`` into a few inline vector moves (no library call).
+    """
+    cdef Py_ssize_t i
+    for i in range(w):
+        memcpy(dst, <const char *>src + i * sy, <size_t>w * sizeof(float))
+        dst += w
+    return dst
+
+
 cdef inline float *_copy_rows_f32(const float *src, Py_ssize_t sy, Py_ssize_t w,
                                   float *dst) noexcept nogil:
-    """:func:`_copy_rows` for float32, with the common widths unrolled.
+    """:func:`_copy_rows` for float32, specialised for the widths 1 to 16.
 
-    Each branch passes a literal width, so the compiler unrolls the row copy
-    for it (a measured gain at w = 7 and 8 over a loop of unknown length).
+    Each branch passes a literal width to :func:`_copy_rows_fixed`. Measured
+    here (gather only, same locations, interleaved): at w = 7 with 4 bands,
+    1.0-1.3 ms against 1.2-2.1 ms for the plain loop of unknown length; at
+    w = 8, 20 against 32 us per 1,000 patches; equal at w = 16.
     """
     if w == 1:
-        return _copy_rows(src, sy, 1, dst)
+        return _copy_rows_fixed(src, sy, 1, dst)
     elif w == 2:
-        return _copy_rows(src, sy, 2, dst)
+        return _copy_rows_fixed(src, sy, 2, dst)
     elif w == 3:
-        return _copy_rows(src, sy, 3, dst)
+        return _copy_rows_fixed(src, sy, 3, dst)
     elif w == 4:
-        return _copy_rows(src, sy, 4, dst)
+        return _copy_rows_fixed(src, sy, 4, dst)
     elif w == 5:
-        return _copy_rows(src, sy, 5, dst)
+        return _copy_rows_fixed(src, sy, 5, dst)
     elif w == 6:
-        return _copy_rows(src, sy, 6, dst)
+        return _copy_rows_fixed(src, sy, 6, dst)
     elif w == 7:
-        return _copy_rows(src, sy, 7, dst)
+        return _copy_rows_fixed(src, sy, 7, dst)
     elif w == 8:
-        return _copy_rows(src, sy, 8, dst)
+        return _copy_rows_fixed(src, sy, 8, dst)
     elif w == 9:
-        return _copy_rows(src, sy, 9, dst)
+        return _copy_rows_fixed(src, sy, 9, dst)
     elif w == 10:
-        return _copy_rows(src, sy, 10, dst)
+        return _copy_rows_fixed(src, sy, 10, dst)
     elif w == 11:
-        return _copy_rows(src, sy, 11, dst)
+        return _copy_rows_fixed(src, sy, 11, dst)
     elif w == 12:
-        return _copy_rows(src, sy, 12, dst)
+        return _copy_rows_fixed(src, sy, 12, dst)
     elif w == 13:
-        return _copy_rows(src, sy, 13, dst)
+        return _copy_rows_fixed(src, sy, 13, dst)
     elif w == 14:
-        return _copy_rows(src, sy, 14, dst)
+        return _copy_rows_fixed(src, sy, 14, dst)
     elif w == 15:
-        return _copy_rows(src, sy, 15, dst)
+        return _copy_rows_fixed(src, sy, 15, dst)
     elif w == 16:
-        return _copy_rows(src, sy, 16, dst)
+        return _copy_rows_fixed(src, sy, 16, dst)
     return _copy_rows(src, sy, w, dst)
 
 
@@ -265,17 +282,17 @@ cdef inline void _copy_patch(const _scale_t *c, Py_ssize_t nbands, Py_ssize_t y,
     cdef const char *origin = c.base + y * c.sy + x * c.sx
     cdef const char *src
     for b in range(nbands):
-            src = origin + c.boff[b]
-            if c.contig:
-                if c.f64:
-                    dst = _copy_rows(<const double *>src, c.sy, w, dst)
-                else:
-                    dst = _copy_rows_f32(<const float *>src, c.sy, w, dst)
+        src = origin + c.boff[b]
+        if c.contig:
+            if c.f64:
+                dst = _copy_rows(<const double *>src, c.sy, w, dst)
             else:
-                if c.f64:
-                    dst = _copy_strided(<const double *>src, c.sy, c.sx, w, dst)
-                else:
-                    dst = _copy_strided(<const float *>src, c.sy, c.sx, w, dst)
+                dst = _copy_rows_f32(<const float *>src, c.sy, w, dst)
+        else:
+            if c.f64:
+                dst = _copy_strided(<const double *>src, c.sy, c.sx, w, dst)
+            else:
+                dst = _copy_strided(<const float *>src, c.sy, c.sx, w, dst)
 
 
 cdef int _gather(const _scale_t *sc, Py_ssize_t nbands,
@@ -435,8 +452,11 @@ def sample(list scales not None,
     Draw order, per patch ``k = 0 .. N-1``: ``s`` in ``[0, S)``, then a
     corner index ``c`` in ``[0, (H_s - width + 1) * (W_s - width + 1))``, each
     drawn as ``generator.integers(0, bound)`` would draw it (a bound of 1
-    draws nothing); ``(y, x) = divmod(c, W_s - width + 1)``. The draws run under the bit generator's lock without the GIL;
-    the copy then runs without the GIL and without the lock.
+    draws nothing); ``(y, x) = divmod(c, W_s - width + 1)``. The draws run
+    under the bit generator's lock without the GIL; the copy then runs
+    without the GIL and without the lock. Outputs of at least
+    ``STREAM_THRESHOLD`` bytes are assembled in a small buffer and written
+    with streaming stores.
     """
     cdef _Scales sc = _Scales(scales, width)
     bit_generator = generator.bit_generator

@@ -141,7 +141,8 @@ def test_matches_reference(case):
     # patches equal the slices at their locations
     scales = as_scale_list(data)
     for k, (s, y, x) in enumerate(locs):
-        np.testing.assert_array_equal(patches[k], scales[s][..., y:y + w, x:x + w].astype(np.float32))
+        np.testing.assert_array_equal(patches[k],
+                                      scales[s][..., y:y + w, x:x + w].astype(np.float32))
     # the input is untouched and never shared with the output
     for d, b in zip(as_scale_list(data), before):
         np.testing.assert_array_equal(d, b)
