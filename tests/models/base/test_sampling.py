@@ -1,7 +1,9 @@
 """Tests of glimpse.models.base.sampling.SamplePatchesFromData and its kernel."""
 
 import math
+import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -374,6 +376,36 @@ def test_threads_with_own_generators_match_sequential_calls():
     for (p1, l1), (p2, l2) in zip(sequential, parallel):
         np.testing.assert_array_equal(l1, l2)
         np.testing.assert_array_equal(p1, p2)
+
+
+def test_kernel_releases_the_gil():
+    """Another Python thread makes progress while a call runs (it never could if
+    the GIL were held: the switch interval is raised so that the GIL changes
+    hands only when the running thread releases it)."""
+    data = np.random.default_rng(0).random((2, 2, 200, 200), np.float32)
+    count = [0]
+    started, stop = threading.Event(), threading.Event()
+
+    def spin():
+        started.set()
+        while not stop.is_set():
+            count[0] += 1
+            time.sleep(0)  # releases the GIL, so the caller can take it back at once
+
+    old = sys.getswitchinterval()
+    worker = threading.Thread(target=spin)
+    sys.setswitchinterval(30.0)
+    try:
+        worker.start()
+        started.wait()
+        before = count[0]
+        SamplePatchesFromData(data, 12, 60_000, rng=1)
+        during = count[0] - before
+    finally:
+        stop.set()
+        sys.setswitchinterval(old)
+        worker.join()
+    assert during > 0
 
 
 def test_shared_generator_across_threads_gives_distinct_valid_draws():
