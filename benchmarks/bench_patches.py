@@ -3,7 +3,7 @@
 
 Run from the repository root, with glimpse installed::
 
-    python benchmarks/bench_patches.py            # full run, a few minutes
+    python benchmarks/bench_patches.py            # full run, 1-2 minutes
     python benchmarks/bench_patches.py --quick    # smoke run
 
 Cases (all float32 input, one thread):
