@@ -17,12 +17,21 @@ class CythonBackend:
 
     name = "cython"
 
-    #: Patch gather: ``GatherPatches(data, index, locations, width, out)``.
+    #: Patch gather: ``GatherPatches(scales, locations, width, out)`` copies the
+    #: patch at every ``(s, y, x)`` row of ``locations`` (intp, (N, 3)) from the
+    #: list of (bands..., H, W) float32/float64 ``scales`` into ``out`` (float32,
+    #: C-contiguous, (N, bands * width * width)), with the GIL released.
     GatherPatches = staticmethod(_patches.gather)
 
     #: Separable resampling with Pillow's filters, computing only an output
     #: window: ``Resample(data, width, height, filter, x0, y0, x1, y1)``.
     Resample = staticmethod(_resample.resample)
+
+    #: Draw and gather: ``SampleGatherPatches(scales, width, generator, locations,
+    #: out)`` draws the locations from a numpy Generator (see
+    #: :func:`glimpse.models.base.SamplePatchesFromData` for the draw order),
+    #: then gathers as :attr:`GatherPatches`.
+    SampleGatherPatches = staticmethod(_patches.sample)
 
     def __eq__(self, other):
         return type(self) is type(other)
