@@ -29,7 +29,7 @@ Peers, all written here:
   numpy slice copied into a preallocated output (the 2013 library's style).
 
 Method: every round calls each implementation of a case repeatedly for at
-least ``--min-ms`` milliseconds (in a rotating order) and records its mean
+least ``--min-ms`` milliseconds (in an order shuffled every round) and records its mean
 time per call; rounds are interleaved round-robin, so peers and glimpse see the
 same machine noise. A case reports the median over rounds of each time, and
 ratio = the median over rounds of (peer time / glimpse time) in the same round.
@@ -47,13 +47,14 @@ import platform  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 from numpy.lib.stride_tricks import sliding_window_view  # noqa: E402
 
 import glimpse  # noqa: E402
 from glimpse.models.base.sampling import SamplePatchesFromData  # noqa: E402
+
+from _harness import interleaved_rounds  # noqa: E402
 
 try:
     from sklearn.feature_extraction.image import extract_patches_2d
@@ -192,26 +193,6 @@ def implementations(case, args):
     return fns
 
 
-def time_rounds(fns, rounds, min_s):
-    """Mean time per call of each function in each round, interleaved round-robin."""
-    names = list(fns)
-    times = {k: [] for k in names}
-    for r in range(rounds):
-        order = names[r % len(names):] + names[:r % len(names)]
-        for k in order:
-            f = fns[k]
-            calls = 0
-            t0 = time.perf_counter()
-            while True:
-                f()
-                calls += 1
-                elapsed = time.perf_counter() - t0
-                if elapsed >= min_s:
-                    break
-            times[k].append(elapsed / calls)
-    return times
-
-
 TARGETS = {  # (case, peer): minimum ratio peer time / glimpse time
     ("A2", "numpy"): 2.5, ("B", "numpy"): 2.5, ("C", "numpy"): 1.25,
     ("A2", "sklearn"): 3.0, ("B", "sklearn"): 3.0,
@@ -247,7 +228,7 @@ def main(argv=None):
         if "sklearn" in fns:
             got = fns["sklearn"]()
             assert sum(len(p) for p in got) == case["n"]
-        times = time_rounds(fns, rounds, min_s)
+        times = interleaved_rounds(fns, rounds, min_s)
         ours = times["glimpse"]
         ours_med = statistics.median(ours)
         print("case %-5s %-45s glimpse %9.4f ms" % (case["name"], case["desc"], ours_med * 1e3))

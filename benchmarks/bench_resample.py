@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import random
 import sys
-import time
 
 # One thread everywhere (numpy's BLAS is not on these paths, but be sure).
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -42,7 +40,10 @@ import PIL  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import glimpse  # noqa: E402
+from glimpse.models.base import Params, PrepareImage  # noqa: E402
 from glimpse.util import gimage  # noqa: E402
+
+from _harness import interleaved_rounds  # noqa: E402
 
 LANCZOS = Image.Resampling.LANCZOS
 BICUBIC = Image.Resampling.BICUBIC
@@ -61,24 +62,11 @@ def _test_image(height, width, seed=0):
 
 def _prepare_function():
     """Our PrepareImage path and a description of it."""
-    try:
-        from glimpse.models.base import Params, PrepareImage
-    except ImportError as err:
-        PrepareImage = None
-        reason = str(err)
-    if PrepareImage is not None:
-        params = Params(image_resize_method="scale short edge", image_resize_length=220)
-
-        def ours(img):
-            return PrepareImage(img, params)
-        return ours, "glimpse.models.base.PrepareImage (scale short edge, 220)"
+    params = Params(image_resize_method="scale short edge", image_resize_length=220)
 
     def ours(img):
-        data = gimage.ImageToArray(img)
-        size = gimage.ScaledSize((data.shape[1], data.shape[0]), "scale short edge", 220)
-        return np.clip(gimage.ScaleImage(data, size), 0.0, 1.0)
-    return ours, ("gimage.ImageToArray + ScaleImage + np.clip, the same steps "
-                  "(glimpse.models.base does not import: %s)" % reason)
+        return PrepareImage(img, params)
+    return ours, "glimpse.models.base.PrepareImage (scale short edge, 220)"
 
 
 def make_cases():
@@ -130,28 +118,11 @@ def _check(cases):
     return diffs
 
 
-def _time(func):
-    func()  # warm
-    n = 0
-    start = time.perf_counter()
-    while True:
-        func()
-        n += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= MIN_TIME:
-            return elapsed / n
-
-
 def run(rounds, seed=0):
     cases, how = make_cases()
     diffs = _check(cases)
-    jobs = [(i, side) for i in range(len(cases)) for side in (1, 2)]
-    times = {job: [] for job in jobs}
-    rng = random.Random(seed)
-    for _ in range(rounds):
-        rng.shuffle(jobs)
-        for i, side in jobs:
-            times[i, side].append(_time(cases[i][side]))
+    fns = {(i, side): cases[i][side] for i in range(len(cases)) for side in (1, 2)}
+    times = interleaved_rounds(fns, rounds, MIN_TIME, seed)
     rows = []
     for i, (name, _, _, target) in enumerate(cases):
         ours = np.array(times[i, 1])

@@ -12,7 +12,6 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -222,7 +221,9 @@ def _run_sample(args):
         seed = int(np.random.SeedSequence().entropy % 2**63)
     images = _collect_images(args.images)
     if not images:
-        raise UsageError("glimpse sample: error: no image files found in %s" % " ".join(args.images))
+        raise UsageError(
+            "glimpse sample: error: no image files found in %s" % " ".join(args.images)
+        )
     children = np.random.SeedSequence(seed).spawn(len(images))
     jobs = [
         (i, path, params, args.num_patches, args.width, children[i])

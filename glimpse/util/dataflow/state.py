@@ -108,7 +108,8 @@ class State(dict):
             return False
         if dict.keys(self) != dict.keys(other):
             return False
-        return all(_values_equal(dict.__getitem__(self, k), dict.__getitem__(other, k)) for k in self)
+        get = dict.__getitem__
+        return all(_values_equal(get(self, k), get(other, k)) for k in self)
 
     def __ne__(self, other):
         return not self.__eq__(other)

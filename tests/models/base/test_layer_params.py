@@ -14,7 +14,7 @@ class DeepLayer(Layer):
 
 def test_all_layers_in_attribute_name_order():
     assert Layer.AllLayers() == [Layer.IMAGE, Layer.SOURCE]
-    assert [l.id_ for l in DeepLayer.AllLayers()] == ["a1", "b1", "c1", "i", "s"]
+    assert [lyr.id_ for lyr in DeepLayer.AllLayers()] == ["a1", "b1", "c1", "i", "s"]
 
 
 def test_top_layer_tie_break_is_first_in_all_layers():
