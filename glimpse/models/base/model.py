@@ -47,8 +47,12 @@ class State(dataflow.State):
     ModelClass: type | None = None
 
 
-def _check_unit_array(data, name="source"):
-    """Validate a 2D floating array with finite values in [0, 1]; return it as float32."""
+def _check_unit_array(data, name="source", copy=True):
+    """Validate a 2D floating array with finite values in [0, 1].
+
+    Returns a C-ordered float32 copy, or with ``copy=False`` the array itself when it is
+    float32 or float64 (what the resampler reads in place).
+    """
     if data.dtype.kind != "f":
         raise ValueError(
             "%s array must have a floating dtype, got %s" % (name, data.dtype)
@@ -57,14 +61,23 @@ def _check_unit_array(data, name="source"):
         raise ValueError("%s array must be 2D (height, width), got shape %s" % (name, data.shape))
     if data.size == 0:
         raise ValueError("%s array is empty (shape %s)" % (name, data.shape))
-    if not np.isfinite(data).all():
+    lo, hi = data.min(), data.max()  # NaN propagates, infinities show: no isfinite pass
+    if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError("%s array holds NaN or infinite values" % name)
-    lo, hi = data.min(), data.max()
     if lo < 0 or hi > 1:
         raise ValueError(
             "%s array values must lie in [0, 1], got range [%g, %g]" % (name, lo, hi)
         )
+    if not copy and data.dtype in (np.float32, np.float64):
+        return data
     return np.array(data, dtype=ACTIVATION_DTYPE, order="C", copy=True)
+
+
+def _unresized(data, img):
+    """``data`` as a float32 array of its own (never the caller's array ``img``)."""
+    if data is img:
+        return np.array(data, dtype=ACTIVATION_DTYPE, order="C", copy=True)
+    return data
 
 
 def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
@@ -114,13 +127,13 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
     if isinstance(img, Image.Image):
         data = gimage.ImageToArray(img)
     elif isinstance(img, np.ndarray):
-        data = _check_unit_array(img, "img")
+        data = _check_unit_array(img, "img", copy=False)
     else:
         raise TypeError("img must be a PIL image or a 2D array, got %s" % type(img).__name__)
     method = ResizeMethod(params.image_resize_method)
     height, width = data.shape
     if method is ResizeMethod.NONE:
-        return data
+        return _unresized(data, img)
     length = params.image_resize_length
     if method is ResizeMethod.SCALE_AND_CROP:
         size = gimage.ScaledSize(
@@ -130,7 +143,7 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
     else:
         size = gimage.ScaledSize((width, height), method.value, length)
         if size == (width, height):
-            return data
+            return _unresized(data, img)
         out = cast(np.ndarray, gimage.ScaleImage(data, size))
     return np.clip(out, 0.0, 1.0, out=out)
 

@@ -274,3 +274,17 @@ def test_models_states_params_pickle(tmp_path):
     with ProcessPoolExecutor(max_workers=1) as pool:
         remote = pool.submit(_build_in_child, model, Path(path)).result()
     np.testing.assert_array_equal(remote, state[EdgeLayer.EDGE])
+
+
+@pytest.mark.parametrize("method", ["none", "scale short edge", "scale and crop"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_prepare_image_array_input_is_not_aliased(method, dtype):
+    data = np.random.default_rng(3).random((30, 20)).astype(dtype)
+    params = Params(image_resize_method=method, image_resize_length=20)
+    out = PrepareImage(data, params)
+    assert out.dtype == np.float32 and not np.shares_memory(out, data)
+    before = data.copy()
+    out[...] = 0
+    np.testing.assert_array_equal(data, before)
+    if method != "scale and crop":
+        np.testing.assert_array_equal(PrepareImage(data, params), data.astype(np.float32))
