@@ -9,6 +9,7 @@ the new width is larger than the old one, Lanczos (antialiasing) otherwise.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Sequence, Union
 
@@ -16,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from .._resample import resample as _resample_kernel
+from ._memory import MEMORY_LIMIT
 
 __all__ = [
     "ImageToArray",
@@ -158,6 +160,31 @@ def _check_size(size, name="size"):
     return int(width), int(height)
 
 
+# Pillow's filter supports (half-widths of the kernels, in input pixels when enlarging).
+_SUPPORT = {
+    Image.Resampling.BOX: 0.5,
+    Image.Resampling.BILINEAR: 1.0,
+    Image.Resampling.BICUBIC: 2.0,
+    Image.Resampling.LANCZOS: 3.0,
+}
+
+
+def _check_memory(in_height, in_width, width, height, box, filter):
+    """MemoryError if a resize would need more than the machine's memory (see _memory)."""
+    left, top, right, bottom = box
+    crop_w, crop_h = right - left, bottom - top
+    nbytes = 4 * (crop_w * crop_h + in_height * crop_w + crop_h * in_width + in_height * in_width)
+    for n_in, n_out, n_crop in ((in_width, width, crop_w), (in_height, height, crop_h)):
+        taps = 2 * math.ceil(_SUPPORT[filter] * max(n_in / n_out, 1.0)) + 1
+        nbytes += n_crop * (16 + 4 * taps)
+    if nbytes > MEMORY_LIMIT:
+        raise MemoryError(
+            "resizing a %dx%d array to size (%d, %d) needs about %d bytes, more than this "
+            "machine's memory (%d bytes)"
+            % (in_height, in_width, width, height, nbytes, MEMORY_LIMIT)
+        )
+
+
 def _filter_for(old_width, new_width):
     return Image.Resampling.BICUBIC if new_width > old_width else Image.Resampling.LANCZOS
 
@@ -188,6 +215,7 @@ def _resample(data, width, height, box=None, filter=None):
         filter = _filter_for(data.shape[1], width)
     if box is None:
         box = (0, 0, width, height)
+    _check_memory(data.shape[0], data.shape[1], width, height, box, filter)
     if not data.flags.aligned:
         data = np.ascontiguousarray(data)
     left, top, right, bottom = box

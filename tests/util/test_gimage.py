@@ -133,3 +133,11 @@ def test_pyramid_sizes_and_errors():
         gimage.MakeScalePyramid(np.ones((4, 4)), 0, 0.5)
     with pytest.raises(TypeError, match="num_layers"):
         gimage.MakeScalePyramid(np.ones((4, 4)), 2.0, 0.5)
+
+
+@pytest.mark.parametrize("size", [(2**31 - 1, 1), (1, 2**31 - 1), (2**20, 2**20)])
+def test_absurd_sizes_raise_memory_error_up_front(size):
+    with pytest.raises(MemoryError, match="size"):
+        gimage.ScaleImage(np.ones((1, 1), np.float32), size)
+    with pytest.raises(MemoryError, match="size"):
+        gimage.ScaleAndCropImage(np.ones((2, 2), np.float32), size)

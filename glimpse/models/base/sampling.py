@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import operator
-import os
 
 import numpy as np
 
 from ... import _patches
 from ...backends.errors import InputSizeError
+from ...util._memory import MEMORY_LIMIT as _MEMORY_LIMIT
 
 __all__ = ["SamplePatchesFromData"]
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _INTP = np.dtype(np.intp)
-
-
-def _memory_limit():
-    """Bytes an output may need before it is refused up front (physical memory)."""
-    limit = np.iinfo(np.intp).max
-    try:
-        limit = min(limit, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (AttributeError, ValueError, OSError):  # not a POSIX system: rely on np.empty
-        pass
-    return limit
-
-
-_MEMORY_LIMIT = _memory_limit()
 
 
 def _integer(value, name, minimum):
