@@ -124,7 +124,8 @@ def _build_parser():
         "see what the model sees. With --patches, the patches sampled from this image "
         "are drawn on it (and the resize options default to those used for sampling).",
     )
-    prepare.add_argument("image", metavar="IMAGE", help="image file")
+    prepare.add_argument("image", metavar="IMAGE", nargs="?", default=None,
+                         help="image file (default: the example image shipped with glimpse)")
     prepare.add_argument("--output", "-o", required=True, help="output PNG file")
     _add_resize_options(prepare, defaults=False)
     prepare.add_argument("--patches", help=".npz written by 'glimpse sample'")
@@ -315,6 +316,8 @@ def _load_patch_file(path):
 
 def _run_prepare(args):
     _check_output(args.output, ".png")
+    if args.image is None:
+        args.image = str(glab.GetExampleImagePath())
     patches = None
     chosen = {
         "resize_method": args.resize_method,

@@ -125,7 +125,8 @@ def test_seed_recorded_when_not_given(tmp_path):
         ("sample", "-n", "2", "-w", "3", "-o", "x.npz", "--workers", "0"),
         ("sample", "-n", "2", "-w", "3", "-o", "no/such/dir/x.npz"),
         ("sample", "-n", "2", "-w", "3", "-o", "x.txt"),
-        ("prepare", "-o", "x.png"),
+        ("prepare", "x.png"),
+        ("prepare", "-o", "x.jpg"),
         ("frobnicate",),
         (),
     ],
@@ -177,3 +178,12 @@ def test_prepare_unreadable(corpus, tmp_path):
     res = run("prepare", corpus / "corrupt.png", "-o", tmp_path / "c.png")
     assert res.returncode == 1 and "corrupt.png" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_prepare_defaults_to_example_image(tmp_path):
+    npz, png = tmp_path / "ex.npz", tmp_path / "ex.png"
+    assert run("sample", "-n", 5, "-w", 11, "--seed", 0, "-o", npz).returncode == 0
+    res = run("prepare", "--patches", npz, "-o", png)
+    assert res.returncode == 0, res.stderr
+    assert "5 patch squares" in res.stdout
+    assert Image.open(png).size == (275, 220)
