@@ -20,6 +20,7 @@ from . import __version__, glab
 from .backends import InputLoadError, InputSizeError
 from .models.base import Layer, Model, Params, ResizeMethod, SamplePatches
 from .util import gimage
+from .util._memory import MEMORY_LIMIT
 
 __all__ = ["main"]
 
@@ -217,6 +218,12 @@ def _run_sample(args):
         image_resize_length=args.resize_length,
         image_resize_aspect_ratio=args.aspect_ratio,
     )
+    per_image = args.num_patches * args.width * args.width * 4
+    if per_image > MEMORY_LIMIT:
+        raise UsageError(
+            "glimpse sample: error: --num-patches %d of width %d need %d bytes per image, "
+            "more than this machine's memory" % (args.num_patches, args.width, per_image)
+        )
     seed = args.seed
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**63)
@@ -402,6 +409,12 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as err:
         print(str(err), file=sys.stderr)
         return 2
+    except MemoryError as err:
+        print("glimpse: error: out of memory: %s" % (err or "allocation failed"), file=sys.stderr)
+        return 1
+    except OSError as err:  # writing the output: disk full, permission denied, ...
+        print("glimpse: error: %s" % err, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("glimpse: interrupted", file=sys.stderr)
         return 130

@@ -187,3 +187,54 @@ def test_prepare_defaults_to_example_image(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "5 patch squares" in res.stdout
     assert Image.open(png).size == (275, 220)
+
+
+def test_absurd_patch_count_is_a_usage_error(tmp_path):
+    res = run("sample", "-n", 10**12, "-w", 64, "-o", tmp_path / "x.npz")
+    assert res.returncode == 2
+    assert len(res.stderr.strip().splitlines()) == 1 and "memory" in res.stderr
+
+
+def test_unwritable_output_is_one_line_error():
+    # /proc refuses new files even to root, so this fails at write time, past the checks
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs Linux /proc")
+    res = run("sample", "-n", 2, "-w", 5, "-o", "/proc/self/x.npz")
+    assert res.returncode == 1, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "x.npz" in res.stderr
+
+
+def test_output_that_is_a_file_path_under_a_file(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    res = run("sample", "-n", 2, "-w", 5, "-o", blocker / "x.npz")
+    assert res.returncode == 2 and "does not exist" in res.stderr
+
+
+def test_progress_bar_on_a_terminal(corpus, tmp_path):
+    pty = pytest.importorskip("pty")
+    primary, secondary = pty.openpty()
+    env = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0")
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "glimpse", "sample", str(corpus / "b.png"), str(corpus / "sub"),
+             "-n", "2", "-w", "5", "--seed", "0", "--resize-length", "32",
+             "-o", str(tmp_path / "p.npz")],
+            stdout=subprocess.PIPE, stderr=secondary, cwd=tempfile.gettempdir(), env=env,
+            timeout=300,
+        )
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # EIO: the terminal has no writer left
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(primary)
+    assert proc.returncode == 0
+    text = b"".join(chunks).decode()
+    assert "2/2 images" in text and "images/s" in text
