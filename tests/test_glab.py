@@ -24,3 +24,20 @@ def test_version():
     import glimpse
 
     assert isinstance(glimpse.__version__, str) and glimpse.__version__[0].isdigit()
+
+
+def test_missing_kernels_give_a_clear_import_error(monkeypatch):
+    """An unbuilt source tree (no compiled modules) fails with a message saying what to do."""
+    import importlib
+    import sys
+
+    import pytest
+
+    import glimpse
+
+    monkeypatch.setitem(sys.modules, "glimpse._patches", None)  # makes the import fail
+    monkeypatch.delattr(glimpse, "_patches")
+    monkeypatch.delitem(sys.modules, "glimpse._kernels")
+    with pytest.raises(ImportError, match="compiled kernels cannot be imported") as info:
+        importlib.import_module("glimpse._kernels")
+    assert "pip install" in str(info.value)

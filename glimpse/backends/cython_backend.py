@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import _patches, _resample
+from .._kernels import _patches, _resample
 
 __all__ = ["CythonBackend"]
 

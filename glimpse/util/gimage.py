@@ -16,8 +16,10 @@ from typing import Sequence, Union
 import numpy as np
 from PIL import Image
 
-from .._resample import resample as _resample_kernel
+from .._kernels import _resample
 from ._memory import MEMORY_LIMIT
+
+_resample_kernel = _resample.resample
 
 __all__ = [
     "ImageToArray",

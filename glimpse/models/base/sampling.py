@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from ... import _patches
+from ..._kernels import _patches
 from ...backends.errors import InputSizeError
 from ...util._memory import MEMORY_LIMIT as _MEMORY_LIMIT
 
