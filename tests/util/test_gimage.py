@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from glimpse.util import gimage
@@ -141,3 +143,36 @@ def test_absurd_sizes_raise_memory_error_up_front(size):
         gimage.ScaleImage(np.ones((1, 1), np.float32), size)
     with pytest.raises(MemoryError, match="size"):
         gimage.ScaleAndCropImage(np.ones((2, 2), np.float32), size)
+
+
+sides = st.integers(1, 5000)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sides, sides, st.sampled_from(
+    ["scale short edge", "scale long edge", "scale width", "scale height"]), sides)
+def test_scaled_size_properties(w, h, method, length):
+    sw, sh = gimage.ScaledSize((w, h), method, length)
+    by_width = {"scale short edge": w <= h, "scale long edge": w >= h,
+                "scale width": True, "scale height": False}[method]
+    if by_width:
+        assert sw == length and sh == max(1, h * length // w)
+        assert sh <= h * length / w + 1e-9 < sh + 1 or sh == 1
+    else:
+        assert sh == length and sw == max(1, w * length // h)
+        assert sw <= w * length / h + 1e-9 < sw + 1 or sw == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(sides, sides, sides, sides)
+def test_scale_and_crop_size_properties(w, h, tw, th):
+    (sw, sh), (left, top, right, bottom) = gimage.ScaleAndCropSize((w, h), (tw, th))
+    assert (right - left, bottom - top) == (tw, th)
+    assert 0 <= left and right <= sw and 0 <= top and bottom <= sh
+    # one scaled edge matches the target exactly; the other covers it, centred
+    assert sw == tw or sh == th
+    assert abs(left - (sw - right)) <= 1 and abs(top - (sh - bottom)) <= 1
+    if sh == th and sw > tw:
+        assert sw == w * th // h
+    if sw == tw and sh > th:
+        assert sh == h * tw // w
