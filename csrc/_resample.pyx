@@ -414,7 +414,7 @@ cdef void _cpass(const float *src, Py_ssize_t sstride, Py_ssize_t nlines, Py_ssi
     dstride : Py_ssize_t
         Output row stride, in floats.
     tin : float*
-        Scratch block of ``_CLINES * nlen`` floats.
+        Scratch block of ``min(nlines, _CLINES) * nlen`` floats.
     dacc : double*
         Scratch row of ``_CLINES`` doubles.
 
@@ -459,7 +459,7 @@ cdef void _tpass(const float *src, Py_ssize_t sstride, Py_ssize_t nlen,
     dstride : Py_ssize_t
         Output row stride, in floats.
     tout : float*
-        Scratch block of ``_TROWS * nlen`` floats.
+        Scratch block of ``min(t.n, _TROWS) * nlen`` floats.
     dacc : double*
         Scratch row of ``nlen`` doubles.
 
@@ -595,8 +595,9 @@ cdef int _resample_t(const float *src, Py_ssize_t sstride, Py_ssize_t rw, Py_ssi
     :func:`_cpass` (lines transposed in blocks into the vertical kernel),
     passes across them combine whole lines with :func:`_vpass`.
     """
-    # tin serves _cpass (_CLINES lines of rh) and _hpass (_TROWS rows of rw)
-    cdef Py_ssize_t n = _CLINES * rh if _CLINES * rh > _TROWS * rw else _TROWS * rw
+    # scratch blocks hold at most as many lines (rows) as the pass has
+    cdef Py_ssize_t cl = cw if cw < _CLINES else _CLINES    # _cpass lines per block
+    cdef Py_ssize_t tr = ch if ch < _TROWS else _TROWS      # _hpass rows per block
     cdef Py_ssize_t i0, nb
     cdef float *tin = NULL
     cdef float *tout = NULL
@@ -607,32 +608,34 @@ cdef int _resample_t(const float *src, Py_ssize_t sstride, Py_ssize_t rw, Py_ssi
     if tacc == NULL:
         return -1
     if need_h and need_v:
-        tin = <float *>malloc(n * sizeof(float))
-        if tin == NULL:
-            pass
-        elif h_first:
+        if h_first:
             # horizontal: whole lines combined into the transposed intermediate
             tmp = <float *>malloc(cw * rh * sizeof(float))
             dacc = <double *>malloc(rh * sizeof(double))
-            if tmp != NULL and dacc != NULL:
+            tin = <float *>malloc(cl * rh * sizeof(float))
+            if tmp != NULL and dacc != NULL and tin != NULL:
                 _vpass(src, sstride, rh, ht, tmp, rh, dacc)
                 _cpass(tmp, rh, cw, rh, vt, dst, cw, tin, tacc)
                 status = 0
         else:
+            cl = rw if rw < _CLINES else _CLINES
+            nb = cl * rh if cl * rh > tr * rw else tr * rw   # tin serves both passes
             tmp = <float *>malloc(ch * rw * sizeof(float))
-            tout = <float *>malloc(_TROWS * cw * sizeof(float))
-            if tmp != NULL and tout != NULL:
+            tin = <float *>malloc(nb * sizeof(float))
+            tout = <float *>malloc(tr * cw * sizeof(float))
+            if tmp != NULL and tin != NULL and tout != NULL:
                 _cpass(src, sstride, rw, rh, vt, tmp, rw, tin, tacc)
                 _hpass(tmp, rw, ch, rw, ht, dst, cw, tin, tout, tacc)
                 status = 0
     elif need_h:
-        tout = <float *>malloc(_TROWS * rh * sizeof(float))
+        nb = cw if cw < _TROWS else _TROWS
+        tout = <float *>malloc(nb * rh * sizeof(float))
         dacc = <double *>malloc(rh * sizeof(double))
         if tout != NULL and dacc != NULL:
             _tpass(src, sstride, rh, ht, dst, cw, tout, dacc)
             status = 0
     elif need_v:
-        tin = <float *>malloc(_CLINES * rh * sizeof(float))
+        tin = <float *>malloc(cl * rh * sizeof(float))
         if tin != NULL:
             _cpass(src, sstride, cw, rh, vt, dst, cw, tin, tacc)
             status = 0
