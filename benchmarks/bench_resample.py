@@ -19,6 +19,9 @@ Peers are what a numpy user pays with Pillow:
 * ``ScaleAndCropImage``: the same, followed by Pillow's crop of the centre.
 * ``PrepareImage`` of a PIL 'L' image: Pillow's 'L' resize (Lanczos), then
   ``np.asarray(..., dtype=float32) / 255``.
+* Layout cases (a transposed float32 view, a Fortran-ordered float64 array): the
+  peer is glimpse itself on the C-ordered copy of the same values and dtype, so
+  the ratio is the price of the layout (the outputs are identical).
 
 Prints a markdown table: case, peer ms, ours ms, ratio (peer / ours, higher is
 better for us), target.
@@ -93,6 +96,27 @@ def make_cases():
     cases.append(("ScaleImage f32 100x200 -> 256x512 (bicubic)",
                   lambda: gimage.ScaleImage(c, (256, 512)),
                   pillow_f(c, (256, 512), BICUBIC), 2.0))
+    # The same data in transposed layouts: ``dt`` is the transposed view of a C array (a
+    # Fortran-ordered float32 array), ``d64`` a Fortran-ordered float64 copy. Against Pillow,
+    # and against glimpse on the C-ordered float32 data (same results bit for bit).
+    dt = np.ascontiguousarray(d.T).T
+    ct = np.ascontiguousarray(c.T).T
+    d64 = np.asfortranarray(d, dtype=np.float64)
+    c64 = np.ascontiguousarray(d64)
+    cases.append(("ScaleImage f32 2048x1536 transposed view -> 683x512 (Lanczos)",
+                  lambda: gimage.ScaleImage(dt, (683, 512)),
+                  pillow_f(dt, (683, 512), LANCZOS), 2.5))
+    cases.append(("same, peer: glimpse on the C-order copy",
+                  lambda: gimage.ScaleImage(dt, (683, 512)),
+                  lambda: gimage.ScaleImage(d, (683, 512)), 0.8))
+    cases.append(("ScaleImage f32 100x200 transposed view -> 256x512 (bicubic), "
+                  "peer: glimpse on the C-order copy",
+                  lambda: gimage.ScaleImage(ct, (256, 512)),
+                  lambda: gimage.ScaleImage(c, (256, 512)), 0.8))
+    cases.append(("ScaleImage f64 Fortran order 2048x1536 -> 683x512 (Lanczos), "
+                  "peer: glimpse on the f64 C-order copy",
+                  lambda: gimage.ScaleImage(d64, (683, 512)),
+                  lambda: gimage.ScaleImage(c64, (683, 512)), 0.8))
     scaled, box = gimage.ScaleAndCropSize((640, 480), (220, 220))
     cases.append(("ScaleAndCropImage f32 640x480 -> 220x220",
                   lambda: gimage.ScaleAndCropImage(a, (220, 220)),

@@ -13,7 +13,8 @@ BOX: int  # 4
 
 
 def resample(
-    src: npt.NDArray[np.float32] | npt.NDArray[np.float64],  # const real_t[:, :], any strides
+    # const real_t[:, :], any strides; float32 with contiguous rows or columns is read in place
+    src: npt.NDArray[np.float32] | npt.NDArray[np.float64],
     width: int,  # Py_ssize_t
     height: int,  # Py_ssize_t
     filter: int,  # int

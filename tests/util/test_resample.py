@@ -191,6 +191,131 @@ def test_dtype_and_strides_do_not_change_the_result(img, width, height, filt, la
     assert np.array_equal(kernel(src, width, height, filt), expected)
 
 
+# Layouts whose columns are contiguous (or evenly spaced at 0 or more floats): float32 ones
+# run transposed (``src.T`` read in place), float64 ones have the window converted
+# transposed. Either way the result must be that of the C-ordered float32 copy, bit for bit.
+
+
+def _transposed(a, layout):
+    """The same values as ``a`` with contiguous (or unit-stride) columns."""
+    h, w = a.shape
+    if layout == "T":  # transposed view of a C array, i.e. Fortran order
+        return np.ascontiguousarray(a.T).T
+    if layout == "Tneg":  # contiguous columns, negative column stride
+        return np.ascontiguousarray(a[:, ::-1].T)[::-1].T
+    if layout == "Tpad":  # contiguous columns, padded column stride
+        big = np.zeros((w, h + 3), a.dtype)
+        big[:, :h] = a.T
+        return big[:, :h].T
+    if layout == "Tcols":  # every other column of a Fortran array
+        big = np.zeros((h, 2 * w), a.dtype, order="F")
+        big[:, ::2] = a
+        return big[:, ::2]
+    if layout == "Trows":  # every other row of a Fortran array (columns not contiguous)
+        big = np.zeros((2 * h, w), a.dtype, order="F")
+        big[::2] = a
+        return big[::2]
+    raise AssertionError(layout)
+
+
+T_LAYOUTS = ["T", "Tneg", "Tpad", "Tcols", "Trows"]
+
+
+@st.composite
+def windows(draw, width, height):
+    x0 = draw(st.integers(0, width - 1))
+    x1 = draw(st.integers(x0 + 1, width))
+    y0 = draw(st.integers(0, height - 1))
+    y1 = draw(st.integers(y0 + 1, height))
+    return x0, y0, x1, y1
+
+
+@SETTINGS
+@given(img=images(), width=sides, height=sides, filt=filters, data=st.data(),
+       layout=st.sampled_from(T_LAYOUTS), dtype=st.sampled_from([np.float32, np.float64]),
+       order=st.sampled_from([0, 1, 2]))
+def test_transposed_layouts_give_the_c_order_result(img, width, height, filt, data, layout,
+                                                    dtype, order):
+    box = data.draw(windows(width, height)) if data.draw(st.booleans()) else None
+    src = _transposed(img.astype(dtype), layout)
+    np.testing.assert_array_equal(src, img.astype(dtype))
+    if layout != "Trows" and img.shape[0] > 1:  # numpy may give any stride to a length-1 axis
+        assert src.strides[0] == src.itemsize
+    expected = kernel(img, width, height, filt, box=box, order=order)
+    assert np.array_equal(kernel(src, width, height, filt, box=box, order=order), expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(img=images(max_side=160), width=st.integers(1, 160), height=st.integers(1, 160),
+       filt=filters, data=st.data(), order=st.sampled_from([0, 1, 2]))
+def test_transposed_input_several_blocks(img, width, height, filt, data, order):
+    # sides past the 32- and 64-line blocks and the 4 x 4 transpose tiles, crops included
+    box = data.draw(windows(width, height))
+    expected = kernel(img, width, height, filt, box=box, order=order)
+    ours = kernel(_transposed(img, "T"), width, height, filt, box=box, order=order)
+    assert np.array_equal(ours, expected)
+
+
+@pytest.mark.parametrize("filt", FILTERS, ids=FILTER_IDS)
+@pytest.mark.parametrize("shape,size", [
+    ((1, 1), (1, 1)),           # identity, one pixel
+    ((1, 1), (7, 5)),           # one-pixel input
+    ((1, 40), (13, 1)),         # one-row input
+    ((40, 1), (1, 13)),         # one-column input
+    ((33, 21), (1, 1)),         # one-pixel output
+    ((1, 70), (70, 1)),         # identity, one row
+    ((70, 1), (1, 70)),         # identity, one column
+    ((67, 133), (133, 67)),     # identity
+    ((67, 133), (133, 20)),     # vertical only
+    ((67, 133), (41, 67)),      # horizontal only
+    ((67, 133), (300, 67)),     # horizontal only, enlarging
+    ((5, 300), (300, 5)),       # one axis up, the other down
+    ((1500, 20), (20, 3)),      # > 32 taps per vertical sum
+    ((20, 1500), (1, 20)),      # > 32 taps per horizontal sum
+    ((130, 150), (37, 260)),
+])
+@pytest.mark.parametrize("order", [0, 1, 2])
+def test_transposed_input_fixed_cases(filt, shape, size, order):
+    a = np.random.default_rng(13).random(shape, dtype=np.float32)
+    expected = kernel(a, *size, filt, order=order)
+    for layout in T_LAYOUTS:
+        for dtype in (np.float32, np.float64):
+            src = _transposed(a.astype(dtype), layout)
+            assert np.array_equal(kernel(src, *size, filt, order=order), expected), (layout, dtype)
+    w, h = size
+    box = (w // 3, h // 4, w - w // 5, h)
+    assert np.array_equal(kernel(_transposed(a, "T"), w, h, filt, box=box, order=order),
+                          expected[box[1]:box[3], box[0]:box[2]])
+
+
+def test_transposed_broadcast_and_read_only_inputs():
+    rng = np.random.default_rng(14)
+    col = rng.random(45, dtype=np.float32)
+    src = np.broadcast_to(col[:, None], (45, 70))  # contiguous columns, zero column stride
+    assert src.strides == (4, 0)
+    for order in (0, 1, 2):
+        expected = kernel(np.ascontiguousarray(src), 31, 20, LANCZOS, order=order)
+        assert np.array_equal(kernel(src, 31, 20, LANCZOS, order=order), expected)
+        assert max_diff(expected, pillow_resize(src, 31, 20, LANCZOS)) <= ATOL
+    a = np.asfortranarray(rng.random((45, 70), dtype=np.float32))
+    a.flags.writeable = False
+    expected = kernel(np.ascontiguousarray(a), 90, 17, BICUBIC)
+    assert np.array_equal(kernel(a, 90, 17, BICUBIC), expected)
+
+
+def test_public_functions_accept_transposed_views():
+    a = np.random.default_rng(15).random((640, 480), dtype=np.float32)
+    view = a.T  # 480 x 640, columns contiguous
+    assert not view.flags.c_contiguous and view.flags.f_contiguous
+    copy = np.ascontiguousarray(view)
+    assert np.array_equal(gimage.ScaleImage(view, (293, 220)), gimage.ScaleImage(copy, (293, 220)))
+    assert np.array_equal(gimage.ScaleAndCropImage(view, (220, 220)),
+                          gimage.ScaleAndCropImage(copy, (220, 220)))
+    levels = gimage.MakeScalePyramid(view, 3, 0.5)
+    for lvl, ref in zip(levels, gimage.MakeScalePyramid(copy, 3, 0.5)):
+        assert np.array_equal(lvl, ref)
+
+
 @SETTINGS
 @given(img=images(), width=sides, height=sides, filt=filters, data=st.data())
 def test_crop_equals_resize_then_crop(img, width, height, filt, data):
