@@ -366,7 +366,8 @@ cdef void _hpass(const float *src, Py_ssize_t sstride, Py_ssize_t nrows, Py_ssiz
     dstride : Py_ssize_t
         Output row stride, in floats.
     tin, tout : float*
-        Scratch blocks of ``_TROWS * ncols`` and ``_TROWS * t.n`` floats.
+        Scratch blocks of ``min(nrows, _TROWS) * ncols`` and
+        ``min(nrows, _TROWS) * t.n`` floats.
     dacc : double*
         Scratch row of ``_TROWS`` doubles.
 
@@ -511,10 +512,14 @@ cdef int _resample_c(const float *src, Py_ssize_t sstride, Py_ssize_t rw, Py_ssi
     cdef double *tacc = NULL
     cdef int status = -1
     cdef Py_ssize_t r
+    # rows the horizontal pass runs over; its scratch blocks hold at most _TROWS of them
+    cdef Py_ssize_t hrows = rh if (need_v and h_first) else ch
+    if hrows > _TROWS:
+        hrows = _TROWS
     if need_h:
-        tin = <float *>malloc(_TROWS * rw * sizeof(float))
-        tout = <float *>malloc(_TROWS * cw * sizeof(float))
-        tacc = <double *>malloc(_TROWS * sizeof(double))
+        tin = <float *>malloc(hrows * rw * sizeof(float))
+        tout = <float *>malloc(hrows * cw * sizeof(float))
+        tacc = <double *>malloc(hrows * sizeof(double))
         if tin == NULL or tout == NULL or tacc == NULL:
             free(tin)
             free(tout)
