@@ -16,10 +16,10 @@ from typing import Sequence, Union
 import numpy as np
 from PIL import Image
 
-from .._kernels import _resample
+from .._kernels import _resample as _resample_module
 from ._memory import MEMORY_LIMIT
 
-_resample_kernel = _resample.resample
+_resample_kernel = _resample_module.resample
 
 __all__ = [
     "ImageToArray",
