@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from . import __version__, glab
 from .backends import InputLoadError, InputSizeError
-from .models.base import Layer, Model, Params, ResizeMethod, SamplePatches
+from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
 from .util import gimage
 from .util._memory import MEMORY_LIMIT
 
@@ -354,8 +354,6 @@ def _run_prepare(args):
     )
     model = Model(params)
     try:
-        from .models.base import BuildLayer
-
         image = BuildLayer(model, Layer.IMAGE, args.image)[Layer.IMAGE]
     except InputLoadError as err:
         print("glimpse: error: %s" % err, file=sys.stderr)

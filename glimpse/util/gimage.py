@@ -373,7 +373,11 @@ def ScaleAndCropImage(img: ImageOrArray, size: Size) -> ImageOrArray:
         if scaled != img.size:
             img = img.resize(scaled, resample=_filter_for(img.width, scaled[0]))
         return img.crop(box)
-    data = _check_array(img, "img")
+    return _scale_and_crop_array(_check_array(img, "img"), width, height)
+
+
+def _scale_and_crop_array(data, width, height):
+    """ScaleAndCropImage for a validated array and size: only the window is computed."""
     scaled, box = ScaleAndCropSize((data.shape[1], data.shape[0]), (width, height))
     return _resample(data, scaled[0], scaled[1], box=box)
 

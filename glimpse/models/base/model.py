@@ -139,12 +139,13 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
         size = gimage.ScaledSize(
             (width, height), method.value, length, params.image_resize_aspect_ratio
         )
-        out = cast(np.ndarray, gimage.ScaleAndCropImage(data, size))
+        # data is already validated (2D, finite, float): resize without a second check pass
+        out = gimage._scale_and_crop_array(data, *gimage._check_size(size))
     else:
         size = gimage.ScaledSize((width, height), method.value, length)
         if size == (width, height):
             return _unresized(data, img)
-        out = cast(np.ndarray, gimage.ScaleImage(data, size))
+        out = gimage._resample(data, *gimage._check_size(size))
     return np.clip(out, 0.0, 1.0, out=out)
 
 
