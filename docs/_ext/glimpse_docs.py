@@ -353,13 +353,17 @@ def write_figures(srcdir: Path) -> None:
 # ----------------------------------------------------------------------------------------
 # Benchmark tables, from the README
 # ----------------------------------------------------------------------------------------
-def _is_ratio_table_header(line: str) -> bool:
-    cells = [c.strip().lower() for c in line.strip().strip("|").split("|")]
-    return line.lstrip().startswith("|") and "ratio" in cells
+def _has_table(lines) -> bool:
+    return any(ln.lstrip().startswith("|") and set(ln.strip()) <= set("|-: ") for ln in lines)
 
 
 def benchmark_sections(readme: str) -> str:
-    """Every ``## `` section of the README that holds a table with a "ratio" column."""
+    """Every ``## `` section of the README that holds a table and names a benchmark script.
+
+    Performance figures come from the scripts in ``benchmarks/``, and the README names the
+    script beside each table it reports; a section with a table and no such name is not a
+    benchmark section.
+    """
     sections, current = [], None
     for line in readme.splitlines():
         if line.startswith("## "):
@@ -369,7 +373,7 @@ def benchmark_sections(readme: str) -> str:
             current = None
         elif current is not None:
             current.append(line)
-    keep = [s for s in sections if any(_is_ratio_table_header(ln) for ln in s)]
+    keep = [s for s in sections if _has_table(s) and any("benchmarks/" in ln for ln in s)]
     return "\n".join("\n".join(s).rstrip() + "\n" for s in keep)
 
 
