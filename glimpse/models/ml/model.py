@@ -216,9 +216,9 @@ def Whiten(data: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> Whiten(np.array([[0.0, 3.0], [2.0, 3.0]]))
-    array([[-1.,  0.],
-           [ 1.,  0.]], dtype=float32)
+    >>> Whiten(np.array([[0.0, 3.0], [1.0, 3.0]]))
+    array([[-0.5,  0. ],
+           [ 0.5,  0. ]], dtype=float32)
     """
     data = np.asarray(data)
     if data.dtype.kind not in "iuf":
@@ -437,7 +437,7 @@ class Model(_base.Model):
     (4, 2, 11, 11)
     >>> state = BuildLayer(model, Layer.C1, np.zeros((64, 64), np.float32))
     >>> [c1.shape for c1 in state[Layer.C1]]
-    [(4, 11, 11), (4, 9, 9)]
+    [(4, 9, 9), (4, 7, 7)]
     """
 
     LayerClass = Layer

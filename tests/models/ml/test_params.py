@@ -103,8 +103,8 @@ def test_model_factories(monkeypatch):
     assert type(MakeParams("base")) is base_model.Params
     assert type(MakeModel()) is ml.Model
     assert type(MakeModel(params=base_model.Params())) is base_model.Model
-    model = MakeModel(params=Params(num_scales=2), backend="cython")
-    assert model.params.num_scales == 2 and model.backend.name == "cython"
+    model = MakeModel(params=Params(num_scales=2), backend="numpy")
+    assert model.params.num_scales == 2 and model.backend.name == "numpy"
     monkeypatch.setenv("GLIMPSE_MODEL", "base")
     assert GetModelClass() is base_model.Model and type(MakeModel()) is base_model.Model
     monkeypatch.setenv("GLIMPSE_MODEL", "hmax2")
