@@ -41,8 +41,18 @@ def test_readme_glimpse_commands_run_in_order(tmp_path):
 
 
 def test_readme_python_snippet_runs():
-    (snippet,) = blocks("python")
+    snippet = blocks("python")[0]
     namespace = {}
     exec(compile(snippet, str(README), "exec"), namespace)
     assert namespace["image"].shape == (256, 256)
     assert namespace["patches"].shape == (50, 11, 11)
+
+
+def test_readme_further_python_snippets_run():
+    snippets = blocks("python")[1:]
+    assert snippets
+    for snippet in snippets:
+        namespace = {}
+        exec(compile(snippet, str(README), "exec"), namespace)
+        if "c2" in namespace:
+            assert namespace["c2"].shape == (10,)
