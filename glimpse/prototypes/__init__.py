@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import numbers
 import os
 from typing import Any, Sequence
@@ -198,6 +199,9 @@ def SamplePatchesFromImages(
     except (TypeError, ValueError) as err:
         raise type(err)("rng must be None, a non-negative int seed or a numpy.random.Generator, "
                         "got %r (%s)" % (rng, err)) from None
+    if getattr(model, "s2_kernels", None) is not None and not _needs_s2(model, layer):
+        model = copy.copy(model)  # the tasks need not carry the prototypes to a pool's workers
+        model.s2_kernels = None
     n_images = len(images)
     chosen = [generator.integers(0, n_images, size=n) if n else np.zeros(0, np.intp)
               for n in counts]
@@ -244,6 +248,11 @@ def SamplePatchesFromImages(
             patches /= norms.astype(ACTIVATION_DTYPE)[:, None, None, None]
         results.append((patches, locations))
     return results
+
+
+def _needs_s2(model, layer):
+    s2 = getattr(model.LayerClass, "S2", None)
+    return s2 is not None and (layer == s2 or model.LayerClass.IsSublayer(s2, layer))
 
 
 def _bands_hint(model, layer):

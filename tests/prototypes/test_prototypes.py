@@ -118,3 +118,21 @@ def test_errors():
         ImprintS2Prototypes(BaseModel(), IMAGES, 1)
     empty = SamplePatchesFromImages(model, Layer.C1, 3, 0, IMAGES, rng=0)
     assert empty[0][0].shape == (0, 4, 3, 3) and empty[0][1].shape == (0, 4)
+
+
+def test_the_tasks_do_not_carry_the_prototypes():
+    model = make_model()
+    ImprintS2Prototypes(model, IMAGES, 30, rng=0)
+    kept = model.s2_kernels[0]
+    seen = []
+
+    class RecordingPool:
+        def map(self, func, items):
+            items = list(items)
+            seen.extend(task[0] for task in items)
+            return [func(task) for task in items]
+
+    again = SamplePatchesFromImages(model, Layer.C1, 7, 30, IMAGES, rng=0, pool=RecordingPool())
+    assert seen and all(m.s2_kernels is None for m in seen)
+    assert model.s2_kernels[0] is kept  # the caller's model is untouched
+    np.testing.assert_array_equal(again[0][0], kept)  # same seed, same draws as the imprint

@@ -379,10 +379,12 @@ def _check_kernel_array(value, shape, normed, name, leading=False):
     if normed:
         axes = tuple(range(1, array.ndim)) if leading else (-2, -1)
         norms = np.sqrt(np.sum(array.astype(np.float64) ** 2, axis=axes))
-        bad = np.flatnonzero(np.abs(norms.ravel() - 1) > UNIT_NORM_TOLERANCE)
+        norms = norms.ravel()
+        # an all-zero kernel is what normalising a flat patch gives: accepted as it is
+        bad = np.flatnonzero((np.abs(norms - 1) > UNIT_NORM_TOLERANCE) & (norms != 0))
         if bad.size:
             raise ValueError("%s must have unit norm (the operation expects it), but kernel %d "
-                             "has norm %g" % (name, bad[0], norms.ravel()[bad[0]]))
+                             "has norm %g" % (name, bad[0], norms[bad[0]]))
     array.flags.writeable = False
     return array
 
@@ -498,7 +500,8 @@ class Model(_base.Model):
         ``params.s2_kwidth[i]`` and n_i >= 1. Assigned values are validated:
         one array per width (a single array is accepted when there is one
         width), those shapes, finite values and, when
-        ``params.s2_kernels_are_normed``, unit norm per prototype. They are
+        ``params.s2_kernels_are_normed``, unit norm per prototype (an all-zero
+        prototype, the normalisation of a flat patch, is accepted). They are
         stored as read-only float32 copies.
         """
         return None if self._s2_kernels is None else list(self._s2_kernels)

@@ -111,6 +111,17 @@ def test_whiten():
         Whiten(np.zeros((0, 3)))
 
 
+def c2_tolerance(params, c1_maps, c2):
+    """1e-4 (relative for large values); for Rbf on C1 values above 1, plus 4x the error of
+    a float32 ``||x||^2 - 2<x, w> + ||w||^2`` (a compiled S2 may compute it that way)."""
+    tol = 1e-4 * max(1.0, float(np.abs(c2).max()))
+    c1_max = max(float(np.abs(c).max()) for c in c1_maps)
+    if params.s2_operation == "Rbf" and c1_max > 1:
+        n = params.s1_num_orientations * max(params.s2_kwidth) ** 2
+        tol += params.s2_beta * 4 * 2.0 ** -23 * 2 * n * c1_max ** 2
+    return tol
+
+
 VARIANTS = {
     "default": {},
     "retina": dict(retina_enabled=True, retina_kwidth=5),
@@ -144,8 +155,7 @@ def test_variants_agree_across_backends(name):
             np.testing.assert_allclose(b, a, rtol=0, atol=tol * scale)
     for a, b in zip(want[Layer.C2], got[Layer.C2]):
         assert a.shape == b.shape == (8,)
-        scale = max(1.0, float(np.abs(a).max()))
-        np.testing.assert_allclose(b, a, rtol=0, atol=1e-4 * scale)
+        np.testing.assert_allclose(b, a, rtol=0, atol=c2_tolerance(params, want[Layer.C1], a))
 
 
 def test_num_scales_zero_and_too_small_images():
@@ -223,6 +233,7 @@ def test_kernel_validation():
         with pytest.raises(error, match=match):
             model.s2_kernels = value
     assert len(model.s2_kernels) == 2  # a refused assignment keeps the old kernels
+    model.s2_kernels = [np.zeros((1, 4, 3, 3)), good[1]]  # a flat patch, normalised, is zero
     model.params.s2_operation = "Rbf"  # unnormalised prototypes are fine for Rbf
     model.s2_kernels = [good[0] * 2, good[1]]
     one = Model(NumpyBackend(), Params(num_scales=1))
@@ -307,3 +318,39 @@ def test_model_equality():
     b.s2_kernels = [np.ones((1, 4, 7, 7))]
     assert a != b
     assert ml_model.Model(NumpyBackend(), Params(num_scales=2)) != a
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+random_params = st.fixed_dictionaries({
+    "retina_enabled": st.booleans(), "retina_kwidth": st.sampled_from([3, 5]),
+    "s1_kwidth": st.sampled_from([5, 7, 11]), "s1_num_orientations": st.integers(1, 4),
+    "s1_num_phases": st.integers(1, 3),
+    "s1_operation": st.sampled_from(["DotProduct", "NormDotProduct", "Rbf", "NormRbf"]),
+    "s1_sampling": st.integers(1, 2), "c1_kwidth": st.integers(2, 6),
+    "c1_sampling": st.integers(1, 4), "c1_whiten": st.booleans(),
+    "s2_kwidth": st.lists(st.integers(1, 4), min_size=1, max_size=2),
+    "s2_operation": st.sampled_from(["DotProduct", "NormDotProduct", "Rbf", "NormRbf"]),
+    "s2_sampling": st.integers(1, 2), "num_scales": st.integers(0, 3),
+})
+
+
+@settings(max_examples=15, deadline=None)
+@given(kw=random_params, h=st.integers(40, 64), w=st.integers(40, 64), seed=st.integers(0, 9))
+def test_random_variants_agree_across_backends(kw, h, w, seed):
+    params = Params(**kw)
+    image = smooth_image((h, w), seed)
+    reference = Model(NumpyBackend(), params)
+    try:
+        ImprintS2Prototypes(reference, [image], 3, rng=seed)
+        want = BuildLayer(reference, Layer.C2, image)
+    except InputSizeError:
+        return  # an image too small for these parameters (tested elsewhere)
+    compiled = Model(MakeBackend("cython"), params)
+    compiled.s2_kernels = reference.s2_kernels
+    got = BuildLayer(compiled, Layer.C2, image)
+    for layer in (Layer.S1, Layer.C1):
+        for a, b in zip(want[layer], got[layer]):
+            np.testing.assert_allclose(b, a, rtol=0, atol=2e-5 * max(1.0, float(np.abs(a).max())))
+    for a, b in zip(want[Layer.C2], got[Layer.C2]):
+        np.testing.assert_allclose(b, a, rtol=0, atol=c2_tolerance(params, want[Layer.C1], a))
