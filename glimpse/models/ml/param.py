@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import math
 import numbers
 
 from ..base.param import OneOf, Param, PositiveFloat, PositiveInt
@@ -53,10 +52,8 @@ def _non_negative_int(name, value):
 
 
 def _above_one(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError("%s must be a number > 1, got %r" % (name, value))
-    value = float(value)
-    if not (math.isfinite(value) and value > 1):
+    value = PositiveFloat(name, value)
+    if value <= 1:
         raise ValueError("%s must be a finite number > 1, got %r" % (name, value))
     return value
 
