@@ -628,14 +628,24 @@ class Model(_base.Model):
         else:
             bank = kernels.reshape(orientations * phases, 1, p.s1_kwidth, p.s1_kwidth)
         compute = self._operation(op)
+        scratch = None  # responses of every phase, reused by every scale (level 0 is largest)
+        if op is not SLayerOp.NORM_DOT_PRODUCT and phases > 1:
+            h, w = self.backend.OutputMapShapeForInput(p.s1_kwidth, p.s1_kwidth, p.s1_sampling,
+                                                       *pyramid[0].shape)
+            scratch = np.empty(len(bank) * h * w, ACTIVATION_DTYPE)
         maps = []
         for scale, level in enumerate(pyramid):
             if min(level.shape) < p.s1_kwidth:
                 raise _too_small(Layer.S1, scale, "pyramid level", level.shape, p.s1_kwidth,
                                  "s1_kwidth")
             with _naming(Layer.S1, scale):
+                out = None
+                if scratch is not None:
+                    h, w = self.backend.OutputMapShapeForInput(
+                        p.s1_kwidth, p.s1_kwidth, p.s1_sampling, *level.shape)
+                    out = scratch[:len(bank) * h * w].reshape(len(bank), h, w)
                 out = compute(level[np.newaxis], bank, bias=p.s1_bias, beta=p.s1_beta,
-                              scaling=p.s1_sampling)
+                              scaling=p.s1_sampling, out=out)
             if op is SLayerOp.NORM_DOT_PRODUCT:
                 np.abs(out, out=out)
             elif phases > 1:
@@ -692,11 +702,14 @@ class Model(_base.Model):
             raise BackendError("the S2 layer has no scales", layer=Layer.C2)
         result = []
         for i in range(len(s2_maps[0])):
-            best = None
+            best = top = None
             for scale, per_width in enumerate(s2_maps):
                 with _naming(Layer.C2, scale):
-                    top = self.backend.GlobalMax(per_width[i])
-                best = top if best is None else np.maximum(best, top, out=best)
+                    top = self.backend.GlobalMax(per_width[i], out=top)
+                if best is None:
+                    best, top = top, None
+                else:
+                    np.maximum(best, top, out=best)
             result.append(best)
         return result
 
