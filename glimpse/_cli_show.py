@@ -81,15 +81,16 @@ def LoadPrototypes(path):
     path : str
         A ``.npy`` file holding one array (n, bands, k, k), or an ``.npz`` file
         holding ``prototypes_0``, ``prototypes_1``, ... (one per S2 kernel
-        width, as experiment files store them) or a single ``prototypes`` array.
+        width, as ``glimpse imprint`` and experiment files store them) or a single
+        ``prototypes`` array.
 
     Returns
     -------
     prototypes : list of ndarray
         One float32 array (n, bands, k, k) per kernel width.
     params : dict
-        The model parameters recorded in the file's JSON ``metadata`` (empty
-        when there are none).
+        The model parameters recorded in the file (its JSON ``params``, or the
+        ``params`` of its JSON ``metadata``); empty when there are none.
 
     Raises
     ------
@@ -122,11 +123,13 @@ def _read_npz(data):
     if not keys and "prototypes" in data.files:
         keys = ["prototypes"]
     params = {}
-    if "metadata" in data.files:
-        try:
+    try:
+        if "params" in data.files:  # written by 'glimpse imprint'
+            params = dict(json.loads(str(data["params"])))
+        elif "metadata" in data.files:  # an experiment file
             params = dict(json.loads(str(data["metadata"])).get("params") or {})
-        except (ValueError, TypeError, AttributeError):
-            params = {}
+    except (ValueError, TypeError, AttributeError):
+        params = {}
     return [data[k] for k in keys], params
 
 

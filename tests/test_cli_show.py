@@ -99,3 +99,22 @@ def test_show_errors(tmp_path, monkeypatch, capsys, argv, status, message):
     assert main(["show"] + argv) == status
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_load_prototypes_formats(tmp_path):
+    from glimpse._cli_show import LoadPrototypes
+
+    a = np.ones((3, 4, 5, 5), np.float32)
+    np.save(tmp_path / "p.npy", a)
+    protos, params = LoadPrototypes(str(tmp_path / "p.npy"))
+    assert [p.shape for p in protos] == [(3, 4, 5, 5)] and params == {}
+    np.savez(tmp_path / "imprint.npz", prototypes_1=a[:, :, :3, :3], prototypes_0=a,
+             params=np.array(json.dumps({"s2_operation": "NormRbf", "num_scales": 3})))
+    protos, params = LoadPrototypes(str(tmp_path / "imprint.npz"))
+    assert [p.shape[-1] for p in protos] == [5, 3] and params["s2_operation"] == "NormRbf"
+    np.savez(tmp_path / "none.npz", other=a)
+    with pytest.raises(ValueError, match="no prototypes"):
+        LoadPrototypes(str(tmp_path / "none.npz"))
+    np.save(tmp_path / "flat.npy", a[0])
+    with pytest.raises(ValueError, match="n, bands, k, k"):
+        LoadPrototypes(str(tmp_path / "flat.npy"))
