@@ -41,7 +41,10 @@ def _int_at_least(minimum):
 
 
 def add_parser(subparsers):
-    """Add the ``show`` subcommand to an argparse subparsers object; return its parser."""
+    """Add the ``show`` subcommand to an argparse subparsers object; return its parser.
+
+    The parsed arguments carry ``run`` (this module's :func:`run`).
+    """
     parser = subparsers.add_parser(
         "show", help="draw the maps of a layer, the S1 kernels or S2 prototypes as a PNG",
         description="Tile the maps of a layer of the HMAX model for an image (scales by rows, "
@@ -70,6 +73,7 @@ def add_parser(subparsers):
     parser.add_argument("--zoom", type=_int_at_least(1), default=None,
                         help="magnification (default: 1 for maps, 4 for kernels)")
     parser.add_argument("--output", "-o", required=True, help="output PNG file")
+    parser.set_defaults(run=run)
     return parser
 
 
