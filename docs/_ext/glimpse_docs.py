@@ -7,7 +7,8 @@ At ``config-inited`` it writes, under the source directory:
   ``_generated/api_toc.rst``, the toctree that lists those pages;
 - ``_generated/figures/*.png``: pictures computed by the installed library itself (the
   example image, its IMAGE layer with sampled patches, and, when :mod:`glimpse.models.ml`
-  exists, S1 and C1 maps and imprinted prototypes), drawn with Pillow only;
+  exists, S1 and C1 maps and imprinted prototypes), tiled by :mod:`glimpse.util.show`
+  (Pillow only);
 - ``_generated/*.rst``: the snippets that show those figures, and the toctree entry of the
   architecture page when ``architecture.md`` is present;
 - ``_generated/benchmark_sections.md``: the README's sections that hold benchmark tables.
@@ -22,8 +23,7 @@ import importlib.util
 import inspect
 from pathlib import Path
 
-import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ API_MODULES = [
     ("glimpse.glab.api", "The 2013 convenience API"),
     ("glimpse.util.gimage", "Images and resampling"),
     ("glimpse.util.kernel", "Gabor kernels"),
+    ("glimpse.util.show", "Pictures of layers and kernels"),
     ("glimpse.util.dataflow", "Dataflow machinery"),
     ("glimpse.backends", "Backends"),
 ]
@@ -189,49 +190,6 @@ def write_api_pages(srcdir: Path) -> list[str]:
 # ----------------------------------------------------------------------------------------
 # Figures (Pillow only)
 # ----------------------------------------------------------------------------------------
-def _to_grey(a: np.ndarray) -> Image.Image:
-    """A 2D array as an 8-bit image, scaled to its own range (flat maps are mid-grey)."""
-    a = np.asarray(a, dtype=np.float64)
-    lo, hi = float(a.min()), float(a.max())
-    if hi > lo:
-        a = (a - lo) / (hi - lo)
-    else:
-        a = np.full(a.shape, 0.5)
-    return Image.fromarray(np.round(a * 255).astype(np.uint8), "L")
-
-
-def _tile(rows, row_labels, col_labels, zoom=1, pad=4):
-    """Tile a grid of 2D arrays: ``rows[i][j]`` at row i, column j, each in its own range.
-
-    A row is as tall as its tallest map and a column as wide as its widest map or its
-    caption (times ``zoom``); a caption row names the columns, a caption column the rows.
-    """
-    font = ImageFont.load_default()
-    ncols = max(len(row) for row in rows)
-    col_w = [
-        max([int(font.getlength(col_labels[j])) + 6]
-            + [row[j].shape[1] * zoom for row in rows if j < len(row)])
-        for j in range(ncols)
-    ]
-    row_h = [max(a.shape[0] for a in row) * zoom for row in rows]
-    label_w = 8 + max(int(font.getlength(t)) for t in row_labels)
-    label_h = 16
-    xs = [label_w + pad + sum(col_w[:j]) + j * pad for j in range(ncols)]
-    ys = [label_h + pad + sum(row_h[:i]) + i * pad for i in range(len(rows))]
-    out = Image.new("L", (xs[-1] + col_w[-1] + pad, ys[-1] + row_h[-1] + pad), 255)
-    draw = ImageDraw.Draw(out)
-    for j, text in enumerate(col_labels):
-        draw.text((xs[j], 2), text, fill=0, font=font)
-    for i, row in enumerate(rows):
-        draw.text((2, ys[i] + row_h[i] // 2 - 6), row_labels[i], fill=0, font=font)
-        for j, a in enumerate(row):
-            img = _to_grey(a)
-            if zoom != 1:
-                img = img.resize((img.width * zoom, img.height * zoom), Image.NEAREST)
-            out.paste(img, (xs[j], ys[i]))
-    return out
-
-
 def _png(img: Image.Image) -> bytes:
     import io
 
@@ -243,7 +201,7 @@ def _png(img: Image.Image) -> bytes:
 def _base_figures(figdir: Path) -> None:
     from glimpse import glab
     from glimpse.models.base import BuildLayer, Layer, Model, Params, SamplePatches
-    from glimpse.util import gimage
+    from glimpse.util import gimage, show
 
     path = glab.GetExampleImagePath()
     _write(figdir / "example.png", _png(glab.GetExampleImage()))
@@ -263,9 +221,8 @@ def _base_figures(figdir: Path) -> None:
                        outline=(255, 40, 40), width=2)
     _write(figdir / "image_layer_patches.png", _png(out))
 
-    rows = [list(patches[i:i + 12]) for i in range(0, len(patches), 12)]
-    tiled = _tile(rows, ["%d-%d" % (i, i + len(r) - 1) for i, r in zip(range(0, 24, 12), rows)],
-                  [str(j) for j in range(12)], zoom=6)
+    tiled = show.TileMaps([list(patches[i:i + 12]) for i in range(0, len(patches), 12)],
+                          "24 patches, 12 per row, in the order drawn", zoom=6)
     _write(figdir / "sampled_patches.png", _png(tiled))
 
 
@@ -273,36 +230,25 @@ def _ml_figures(figdir: Path) -> list[str]:
     """S1, C1 and prototype pictures; returns the names of the figures written."""
     from glimpse import glab
     from glimpse.models import ml
+    from glimpse.util import show
 
     path = str(glab.GetExampleImagePath())
     model = ml.Model(params=ml.Params())
     state = ml.BuildLayer(model, ml.Layer.C1, path)
     shown = 4  # the first scales: enough to see the pyramid without a tall picture
-    made = []
-    for layer, name, zoom in ((ml.Layer.S1, "s1", 1), (ml.Layer.C1, "c1", 2)):
-        maps = list(state[layer])[:shown]
-        nbands = maps[0].shape[0]
-        rows = [[m[b] for b in range(nbands)] for m in maps]
-        labels = ["scale %d" % s for s in range(len(maps))]
-        cols = ["orientation %d" % b for b in range(nbands)]
-        _write(figdir / ("%s_maps.png" % name), _png(_tile(rows, labels, cols, zoom=zoom)))
-        made.append(name)
-
-    kernels = model.s1_kernels  # (orientations, phases, k, k)
-    rows = [[kernels[o, p] for o in range(kernels.shape[0])] for p in range(kernels.shape[1])]
-    _write(figdir / "s1_kernels.png", _png(_tile(
-        rows, ["phase %d" % p for p in range(kernels.shape[1])],
-        ["orientation %d" % o for o in range(kernels.shape[0])], zoom=8)))
-    made.append("s1_kernels")
+    _write(figdir / "s1_maps.png", _png(show.ShowLayer("S1", list(state[ml.Layer.S1])[:shown])))
+    _write(figdir / "c1_maps.png",
+           _png(show.ShowLayer("C1", list(state[ml.Layer.C1])[:shown], zoom=2)))
+    _write(figdir / "s1_kernels.png", _png(show.ShowKernels(
+        model.s1_kernels, "S1 kernels (rows: phases, columns: orientations)", zoom=8,
+        transpose=True)))
+    made = ["s1", "c1", "s1_kernels"]
 
     prototypes = _import_optional("glimpse.prototypes")
     if prototypes is not None:
         prototypes.ImprintS2Prototypes(model, [path], 8, rng=0)
-        protos = model.s2_kernels[0]  # (prototypes, orientations, k, k)
-        rows = [[protos[i, b] for b in range(protos.shape[1])] for i in range(protos.shape[0])]
-        _write(figdir / "prototypes.png", _png(_tile(
-            rows, ["prototype %d" % i for i in range(protos.shape[0])],
-            ["orientation %d" % b for b in range(protos.shape[1])], zoom=8)))
+        _write(figdir / "prototypes.png", _png(show.ShowKernels(
+            model.s2_kernels[0], "prototypes (rows) by orientation band (columns)", zoom=8)))
         made.append("prototypes")
     return made
 
