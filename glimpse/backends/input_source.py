@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import warnings
 
@@ -21,12 +22,17 @@ _OPEN_LOCK = threading.Lock()
 def _open(path):
     """Open `path` with Pillow, refusing images over Pillow's pixel limit (no warning)."""
     with _OPEN_LOCK:
+        limit = Image.MAX_IMAGE_PIXELS
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             try:
                 return Image.open(path)
-            except Image.DecompressionBombWarning as warning:
-                raise Image.DecompressionBombError(str(warning)) from None
+            except (Image.DecompressionBombWarning, Image.DecompressionBombError) as err:
+                # Pillow names twice the limit when it errors; say the limit that was set.
+                found = re.search(r"\((\d+) pixels\)", str(err))
+                text = str(err) if found is None else "image has %s pixels, more than the " \
+                    "limit of %s" % (found.group(1), limit)
+                raise Image.DecompressionBombError(text) from None
 
 
 def _upright(img):
@@ -91,8 +97,8 @@ class InputSource:
             raise InputLoadError(self, msg="no such image file") from None
         except Image.DecompressionBombError as err:
             raise InputLoadError(
-                self, msg="image refused as too large: %s (the limit is "
-                "PIL.Image.MAX_IMAGE_PIXELS)" % str(err).rstrip(".")
+                self, msg="image refused as too large: %s (PIL.Image.MAX_IMAGE_PIXELS, a guard "
+                "against decompression bombs)" % str(err).rstrip(".")
             ) from None
         except (OSError, ValueError, SyntaxError, EOFError) as err:
             raise InputLoadError(self, msg="cannot read image: %s" % err) from None

@@ -7,6 +7,8 @@ import concurrent.futures
 import itertools
 import numbers
 import os
+import signal
+import threading
 from typing import Any, Callable, Iterable, Iterator
 
 __all__ = ["Pool", "WorkerError", "default_workers"]
@@ -172,9 +174,9 @@ class Pool:
     def _stop(self, cancel):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _wait(self, futures):
-        """Block until at least one of `futures` is done."""
-        concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
+    def _wait(self, futures, timeout):
+        """Block until at least one of `futures` is done, or `timeout` seconds passed."""
+        concurrent.futures.wait(futures, timeout, concurrent.futures.FIRST_COMPLETED)
 
     def _translate(self, err):
         """The exception to raise for `err` raised by a future (default: `err` itself)."""
@@ -184,36 +186,30 @@ class Pool:
 
     def _map(self, func, items, progress):
         limit = self.max_pending or 2 * self.workers
-        pending = collections.deque()  # (future, item count, counted)
+        pending = collections.deque()  # [future, item count, counted]
         chunks = iter(lambda: list(itertools.islice(items, self.chunksize)), [])
         finished = False
+        interrupt = _DeferredInterrupt()
         try:
             while True:
-                while not finished and len(pending) < limit:
-                    chunk = next(chunks, None)
-                    if chunk is None:
-                        finished = True
-                        break
-                    pending.append([self._submit(func, chunk), len(chunk), False])
-                if not pending:
-                    return
-                if not pending[0][0].done():
-                    self._wait([entry[0] for entry in pending])
-                for entry in pending:
-                    if not entry[2] and entry[0].done():
-                        entry[2] = True
-                        if progress is not None and not entry[0].cancelled() and \
-                                entry[0].exception() is None:
-                            progress(entry[1])
-                while pending and pending[0][0].done():
-                    future = pending.popleft()[0]
-                    try:
-                        results = future.result()
-                    except BaseException as err:
-                        translated = self._translate(err)
-                        if translated is err:
-                            raise
-                        raise translated from None
+                ready = []
+                with interrupt:
+                    while not finished and len(pending) < limit:
+                        chunk = next(chunks, None)
+                        if chunk is None:
+                            finished = True
+                            break
+                        pending.append([self._submit(func, chunk), len(chunk), False])
+                    if not pending:
+                        return
+                    while not pending[0][0].done() and not interrupt.pending:
+                        self._wait([entry[0] for entry in pending], interrupt.poll)
+                    if not interrupt.pending:
+                        self._count(pending, progress)
+                        while pending and pending[0][0].done():
+                            ready.append(self._result(pending.popleft()[0]))
+                interrupt.check()
+                for results in ready:
                     yield from results
         except GeneratorExit:  # the caller stopped iterating: drop this map's work
             for entry in pending:
@@ -226,6 +222,66 @@ class Pool:
             for entry in pending:
                 entry[0].cancel()
             raise
+
+    @staticmethod
+    def _count(pending, progress):
+        for entry in pending:
+            if not entry[2] and entry[0].done():
+                entry[2] = True
+                if progress is not None and not entry[0].cancelled() and \
+                        entry[0].exception() is None:
+                    progress(entry[1])
+
+    def _result(self, future):
+        try:
+            return future.result()
+        except BaseException as err:
+            translated = self._translate(err)
+            if translated is err:
+                raise
+            raise translated from None
+
+
+class _DeferredInterrupt:
+    """Hold a Ctrl-C back while the pool's bookkeeping runs; :meth:`check` raises it.
+
+    A KeyboardInterrupt raised inside ``concurrent.futures`` can leave a future's
+    lock held, and the thread that later completes that future then blocks forever
+    (the interpreter joins it at exit: a hang). Within the block, and only when
+    SIGINT has Python's default handler in the main thread, SIGINT sets a flag;
+    waits poll every :attr:`poll` seconds, and :meth:`check` raises the
+    KeyboardInterrupt after the block, where no lock is held.
+    """
+
+    #: Seconds between checks for a deferred Ctrl-C while waiting.
+    poll = 0.1
+
+    def __init__(self):
+        self.pending = False
+        self._previous = None
+
+    def _handler(self, signum, frame):
+        self.pending = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        else:
+            self._previous = None
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+        return False
+
+    def check(self):
+        """Raise the KeyboardInterrupt held back in the block, if any."""
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
 
 
 def _rebuild(cls, options):

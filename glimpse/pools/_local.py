@@ -156,6 +156,7 @@ class ProcessPool(Pool):
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:
             processes = list((getattr(executor, "_processes", None) or {}).values())
+            results = getattr(executor, "_result_queue", None)  # shutdown() forgets it
             executor.shutdown(wait=False, cancel_futures=True)
             for process in processes:
                 with contextlib.suppress(Exception):
@@ -165,6 +166,14 @@ class ProcessPool(Pool):
                 if process.is_alive():
                     process.kill()
                     process.join(self.STOP_TIMEOUT)
+            # A worker killed while sending a result leaves half a message in the result
+            # pipe, and the executor's manager thread waits for the rest forever (the
+            # interpreter joins that thread at exit). With every worker gone, close our
+            # copy of the pipe's write end: the read ends with EOF and the thread exits.
+            writer = getattr(results, "_writer", None)
+            if writer is not None:
+                with contextlib.suppress(OSError):
+                    writer.close()
         finally:
             if main:
                 signal.signal(signal.SIGINT, previous)

@@ -59,7 +59,8 @@ def test_decompression_bomb_is_one_error_and_no_warning(tmp_path, monkeypatch, s
         with pytest.raises(InputLoadError) as info:
             InputSource(path).CreateImage()
     message = str(info.value)
-    assert "bomb.png" in message and "1000" in message and "MAX_IMAGE_PIXELS" in message
+    assert "bomb.png" in message and "MAX_IMAGE_PIXELS" in message
+    assert "image has %d pixels, more than the limit of 1000" % (side * side) in message
     assert "\n" not in message
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", side * side)  # raising the limit reads it
     assert InputSource(path).CreateImage().size == (side, side)
