@@ -36,13 +36,13 @@ def _open(path):
 
 
 def _upright(img):
-    """Apply the EXIF orientation in place, as image viewers do (no-op without one)."""
+    """`img` turned as its EXIF orientation says, as image viewers do (`img` without one)."""
     try:
         orientation = img.getexif().get(0x0112, 1)
     except Exception:  # unreadable EXIF: viewers show the pixels as stored
         return img
     if orientation in (2, 3, 4, 5, 6, 7, 8):
-        ImageOps.exif_transpose(img, in_place=True)
+        return ImageOps.exif_transpose(img)
     return img
 
 
@@ -92,7 +92,7 @@ class InputSource:
         try:
             with _open(self.image_path) as img:
                 img.load()
-                _upright(img)
+                img = _upright(img)
         except FileNotFoundError:
             raise InputLoadError(self, msg="no such image file") from None
         except Image.DecompressionBombError as err:
