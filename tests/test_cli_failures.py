@@ -1,8 +1,6 @@
 """The glimpse command under interruption, full disks, dying workers and bad files."""
 
-import contextlib
 import errno
-import io
 import os
 import shutil
 import signal
@@ -25,27 +23,6 @@ def run(*args, cwd=None, **kwargs):
         [sys.executable, "-m", "glimpse", *map(str, args)], capture_output=True, text=True,
         cwd=cwd or tempfile.gettempdir(), env=ENV, timeout=300, **kwargs,
     )
-
-
-def invoke(*args, cwd=None):
-    """Run the command in this process (fast); restores what ``main`` may change."""
-    out, err = io.StringIO(), io.StringIO()
-    handler = signal.getsignal(signal.SIGINT)
-    limit = Image.MAX_IMAGE_PIXELS
-    here = os.getcwd()
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                status = cli.main([str(a) for a in args])
-            except SystemExit as exc:  # --help, --version
-                status = exc.code
-    finally:
-        os.chdir(here)
-        signal.signal(signal.SIGINT, handler)
-        Image.MAX_IMAGE_PIXELS = limit
-    return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
 
 
 def one_line_error(res, status):
@@ -194,15 +171,7 @@ def _previous_file(path):
     return path.read_bytes()
 
 
-def _call_main(args):
-    handler = signal.getsignal(signal.SIGINT)
-    try:
-        return cli.main([str(a) for a in args])
-    finally:
-        signal.signal(signal.SIGINT, handler)
-
-
-def test_ctrl_c_during_the_save_keeps_the_previous_file(small, tmp_path, monkeypatch, capsys):
+def test_ctrl_c_during_the_save_keeps_the_previous_file(small, tmp_path, monkeypatch, invoke):
     out = tmp_path / "p.npz"
     before = _previous_file(out)
     real_savez = np.savez
@@ -212,13 +181,13 @@ def test_ctrl_c_during_the_save_keeps_the_previous_file(small, tmp_path, monkeyp
         raise KeyboardInterrupt
 
     monkeypatch.setattr(np, "savez", interrupted_savez)
-    status = _call_main(["sample", small / "b.png", "-n", 3, "-w", 5, "-o", out])
-    assert status == 130
-    assert capsys.readouterr().err.strip() == "glimpse: interrupted"
+    res = invoke("sample", small / "b.png", "-n", 3, "-w", 5, "-o", out)
+    assert res.returncode == 130
+    assert res.stderr.strip() == "glimpse: interrupted"
     assert out.read_bytes() == before and temporaries(tmp_path) == []
 
 
-def test_disk_full_during_the_save_keeps_the_file(small, tmp_path, monkeypatch, capsys):
+def test_disk_full_during_the_save_keeps_the_file(small, tmp_path, monkeypatch, invoke):
     out = tmp_path / "p.npz"
     before = _previous_file(out)
 
@@ -227,14 +196,12 @@ def test_disk_full_during_the_save_keeps_the_file(small, tmp_path, monkeypatch, 
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(np, "savez", full_disk_savez)
-    status = _call_main(["sample", small / "b.png", "-n", 3, "-w", 5, "-o", out])
-    assert status == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "No space left" in err[0]
+    res = invoke("sample", small / "b.png", "-n", 3, "-w", 5, "-o", out)
+    assert "No space left" in one_line_error(res, 1)
     assert out.read_bytes() == before and temporaries(tmp_path) == []
 
 
-def test_full_file_system(small, tmp_path):
+def test_full_file_system(small, tmp_path, invoke):
     # A real full disk: a 128 KiB tmpfs (needs root and mount; skipped otherwise).
     mnt = tmp_path / "mnt"
     mnt.mkdir()
@@ -266,7 +233,7 @@ def test_full_file_system(small, tmp_path):
         subprocess.run(["umount", str(mnt)], capture_output=True)
 
 
-def test_output_name_is_kept_as_given(small, tmp_path):
+def test_output_name_is_kept_as_given(small, tmp_path, invoke):
     res = invoke("sample", small / "b.png", "-n", 2, "-w", 5, "-o", "out.NPZ", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert sorted(os.listdir(tmp_path)) == ["out.NPZ"]
@@ -278,7 +245,7 @@ def test_output_name_is_kept_as_given(small, tmp_path):
 
 
 @pytest.mark.parametrize("pool, workers", [("threads", 2), ("processes", 2), ("threads", 3)])
-def test_same_file_whatever_the_pool(small, tmp_path, pool, workers):
+def test_same_file_whatever_the_pool(small, tmp_path, pool, workers, invoke):
     args = ("sample", small, small / "b.png", small / "a.jpg", "-n", 4, "-w", 6, "--seed", 9,
             "--resize-length", 40)
     assert invoke(*args, "-o", tmp_path / "s.npz").returncode == 0
@@ -290,7 +257,7 @@ def test_same_file_whatever_the_pool(small, tmp_path, pool, workers):
             np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
-def test_pool_choice_errors(small, tmp_path, monkeypatch):
+def test_pool_choice_errors(small, tmp_path, monkeypatch, invoke):
     line = one_line_error(invoke("sample", small, "-n", 1, "-w", 3, "--pool", "serial",
                                  "--workers", 2, "-o", tmp_path / "x.npz"), 2)
     assert "--pool serial" in line
@@ -306,7 +273,7 @@ def test_pool_choice_errors(small, tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def sampled(small, tmp_path_factory):
+def sampled(small, tmp_path_factory, invoke):
     root = tmp_path_factory.mktemp("sampled")
     shutil.copy(small / "b.png", root / "b.png")
     res = invoke("sample", "b.png", "-n", 4, "-w", 6, "--seed", 1, "--resize-length", 40,
@@ -315,7 +282,7 @@ def sampled(small, tmp_path_factory):
     return root
 
 
-def test_prepare_from_another_directory_matches_by_real_path(sampled, tmp_path):
+def test_prepare_from_another_directory_matches_by_real_path(sampled, tmp_path, invoke):
     with np.load(sampled / "p.npz") as npz:
         assert [str(p) for p in npz["image_paths"]] == ["b.png"]
         assert [str(p) for p in npz["image_realpaths"]] == [str((sampled / "b.png").resolve())]
@@ -350,7 +317,7 @@ def _edited(sampled, tmp_path, **changes):
     (dict(locations=np.array([[0, -5, 0]] * 4)), 1, "lies outside"),
     (dict(locations=np.array([[3, 0, 0]] * 4)), 1, "lies outside"),
 ])
-def test_prepare_refuses_a_bad_patch_file(sampled, tmp_path, changes, status, words):
+def test_prepare_refuses_a_bad_patch_file(sampled, tmp_path, changes, status, words, invoke):
     npz = _edited(sampled, tmp_path, **changes)
     out = tmp_path / "out.png"
     res = invoke("prepare", sampled / "b.png", "--patches", npz, "-o", out)
@@ -359,7 +326,7 @@ def test_prepare_refuses_a_bad_patch_file(sampled, tmp_path, changes, status, wo
 
 
 @pytest.mark.parametrize("content", ["npy", "text", "zip", "truncated"])
-def test_prepare_refuses_a_file_that_is_not_a_patch_file(sampled, tmp_path, content):
+def test_prepare_refuses_a_file_that_is_not_a_patch_file(sampled, tmp_path, content, invoke):
     path = tmp_path / "bad.npz"
     if content == "npy":
         path = tmp_path / "arr.npy"
@@ -401,7 +368,7 @@ def test_directory_walk_follows_links_once_and_keeps_raster_files(tmp_path):
     assert cli.collect_images([str(root / "doc.pdf")]) == [str(root / "doc.pdf")]
 
 
-def test_bare_command_shows_usage_in_one_line():
+def test_bare_command_shows_usage_in_one_line(invoke):
     line = one_line_error(invoke(), 2)
     assert "usage: glimpse" in line and "sample" in line and "COMMAND" in line
 
@@ -418,7 +385,7 @@ def test_python_m_glimpse_from_an_unbuilt_tree_is_one_line(tmp_path):
         assert "compiled kernels" in one_line_error(res, 1)
 
 
-def test_exif_orientation_on_the_command_line(tmp_path):
+def test_exif_orientation_on_the_command_line(tmp_path, invoke):
     path = tmp_path / "phone.jpg"
     exif = Image.Exif()
     exif[0x0112] = 6
@@ -429,7 +396,7 @@ def test_exif_orientation_on_the_command_line(tmp_path):
     assert Image.open(out).size == (220, 330)
 
 
-def test_decompression_bomb_is_one_line_and_can_be_allowed(tmp_path):
+def test_decompression_bomb_is_one_line_and_can_be_allowed(tmp_path, invoke):
     path = tmp_path / "huge.png"
     Image.new("L", (2000, 1500)).save(path)
     res = invoke("sample", path, "-n", 1, "-w", 3, "--max-pixels", 10**6, "--quiet",
