@@ -16,7 +16,7 @@ import contextlib
 import os
 import signal
 import sys
-import zipfile
+import warnings
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -422,15 +422,15 @@ def _scalar(data, key, kind, path):
 def _load_patch_file(path):
     """Read and check a file written by ``glimpse sample``; bad files are a UsageError."""
     try:
-        npz = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise _bad_patch_file(path, "cannot read it: %s" % err) from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise _bad_patch_file(path, "not a .npz file written by 'glimpse sample'")
-    try:
-        with npz:
-            data = {key: npz[key] for key in npz.files}
-    except Exception as err:  # a damaged member: zlib, zip or format errors
+        with open(path, "rb") as fh:
+            npz = np.load(fh, allow_pickle=False)
+            if not isinstance(npz, np.lib.npyio.NpzFile):
+                raise _bad_patch_file(path, "not a .npz file written by 'glimpse sample'")
+            with npz:
+                data = {key: npz[key] for key in npz.files}
+    except UsageError:
+        raise
+    except Exception as err:  # OSError, a damaged zip, zlib or .npy format errors
         raise _bad_patch_file(path, "cannot read it: %s" % err) from None
     needed = {"locations", "image_index", "image_paths", "width", "resize_method",
               "resize_length", "aspect_ratio"}
@@ -561,6 +561,11 @@ def _one_line(text):
     return " ".join(str(text).split())
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings (Pillow's on damaged files, ...) as one line each, without source lines."""
+    print("glimpse: warning: %s" % _one_line(message), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``glimpse`` command line; return its exit status.
 
@@ -577,6 +582,12 @@ def main(argv: list[str] | None = None) -> int:
         cannot be written); 2 for a bad argument; 130 when interrupted (Ctrl-C).
         Every failure is reported in one line on stderr.
     """
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv):
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
