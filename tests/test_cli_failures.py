@@ -57,29 +57,6 @@ def small(tmp_path_factory):
     return root
 
 
-def _children(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return None
-
-
-def _threads(pid):
-    try:
-        return len(os.listdir("/proc/%d/task" % pid))
-    except OSError:
-        return 0
-
-
-def _gone(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
-
-
 def _start(args, cwd):
     return subprocess.Popen(
         [sys.executable, "-m", "glimpse", *map(str, args)], stdout=subprocess.PIPE,
@@ -87,13 +64,13 @@ def _start(args, cwd):
     )
 
 
-def _wait_for_workers(proc, pool):
+def _wait_for_workers(proc, pool, procs):
     """Wait until the pool's workers run (processes: 2 children; threads: 2 more threads)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if pool == "processes" and len(_children(proc.pid) or []) >= 2:
-            return _children(proc.pid)
-        if pool == "threads" and _threads(proc.pid) >= 3:
+        if pool == "processes" and len(procs.children(proc.pid) or []) >= 2:
+            return procs.children(proc.pid)
+        if pool == "threads" and procs.threads(proc.pid) >= 3:
             return []
         time.sleep(0.02)
     raise AssertionError("the workers never started")
@@ -101,41 +78,31 @@ def _wait_for_workers(proc, pool):
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
 @pytest.mark.parametrize("pool", ["threads", "processes"])
-def test_ctrl_c_exits_130_quickly_with_no_orphans_and_no_file(big_corpus, tmp_path, pool):
+def test_ctrl_c_exits_130_quickly_with_no_orphans_and_no_file(big_corpus, tmp_path, pool,
+                                                              procs):
     out = tmp_path / "o.npz"
     proc = _start(["sample", big_corpus, "-n", 200, "-w", 24, "--workers", 2, "--pool", pool,
                    "--seed", 0, "-o", out], cwd=tmp_path)
     try:
-        workers = _wait_for_workers(proc, pool)
+        workers = _wait_for_workers(proc, pool, procs)
         time.sleep(0.3)
-        os.killpg(proc.pid, signal.SIGINT)
-        start = time.monotonic()
-        time.sleep(0.1)
-        os.killpg(proc.pid, signal.SIGINT)  # an impatient second Ctrl-C
-        stdout, stderr = proc.communicate(timeout=30)
-        elapsed = time.monotonic() - start
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+        stderr, elapsed = procs.interrupt(proc, presses=2)  # an impatient second Ctrl-C
     assert proc.returncode == 130, stderr
-    assert stderr.decode().strip() == "glimpse: interrupted"
+    assert stderr.strip() == "glimpse: interrupted"
     assert elapsed < 10
     assert not out.exists() and temporaries(tmp_path) == []
-    deadline = time.monotonic() + 5
-    while not all(map(_gone, workers)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert all(map(_gone, workers))
+    assert procs.wait_gone(workers)
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
-def test_worker_killed_by_the_system_is_one_line(big_corpus, tmp_path):
+def test_worker_killed_by_the_system_is_one_line(big_corpus, tmp_path, procs):
     # What the kernel's out-of-memory killer does to a worker process.
     out = tmp_path / "o.npz"
     proc = _start(["sample", big_corpus, "-n", 200, "-w", 24, "--workers", 2,
                    "--pool", "processes", "--seed", 0, "-o", out], cwd=tmp_path)
     try:
-        workers = _wait_for_workers(proc, "processes")
+        workers = _wait_for_workers(proc, "processes", procs)
         os.kill(workers[0], signal.SIGKILL)
         _, stderr = proc.communicate(timeout=30)
     finally:

@@ -3,11 +3,9 @@
 import operator
 import os
 import pickle
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -173,25 +171,9 @@ except KeyboardInterrupt:
 """
 
 
-def _children(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return None
-
-
-def _gone(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
-
-
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_stops_quickly_without_orphans(name, presses):
+def test_ctrl_c_stops_quickly_without_orphans(name, presses, procs):
     if not hasattr(os, "killpg"):
         pytest.skip("needs POSIX process groups")
     count = "1" if name == "serial" else "2"
@@ -201,23 +183,12 @@ def test_ctrl_c_stops_quickly_without_orphans(name, presses):
     )
     try:
         assert proc.stdout.readline() == b"running\n"
-        workers = _children(proc.pid) or []
-        if name == "processes" and _children(proc.pid) is not None:
+        workers = procs.children(proc.pid) or []
+        if name == "processes" and procs.children(proc.pid) is not None:
             assert len(workers) == 2
-        start = time.monotonic()
-        for _ in range(presses):
-            os.killpg(proc.pid, signal.SIGINT)
-            time.sleep(0.05)
-        _, err = proc.communicate(timeout=15)
-        elapsed = time.monotonic() - start
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+        err, elapsed = procs.interrupt(proc, presses)
     assert proc.returncode == 130, err
-    assert err.decode().strip() == "interrupted"
+    assert err.strip() == "interrupted"
     assert elapsed < 5
-    deadline = time.monotonic() + 5
-    while not all(map(_gone, workers)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert all(map(_gone, workers))
+    assert procs.wait_gone(workers)
