@@ -7,6 +7,14 @@ PNG, optionally with the sampled patches drawn on it. Run ``glimpse -h``.
 Every command reports a failure as one line on stderr and an exit status: 0 done,
 1 the work failed, 2 a bad argument, 130 interrupted (Ctrl-C). Every file a
 command writes is written whole or not at all (:func:`output_file`).
+
+A command is one ``sub.add_parser`` block in ``_build_parser`` that sets
+``run=_run_NAME``; ``_run_NAME(args)`` returns the exit status and reports failures
+by raising :class:`UsageError` (status 2) or :class:`CommandError` (status 1) with a
+one-line message; ``main`` turns those, MemoryError, OSError, a dead worker and
+Ctrl-C into one line and a status. Shared pieces: :func:`collect_images`,
+:func:`check_output` and :func:`output_file`, :func:`add_pool_options` and
+:func:`make_pool`, :func:`progress_bar`.
 """
 
 from __future__ import annotations
@@ -123,7 +131,13 @@ def _add_resize_options(parser, defaults):
 
 
 def add_pool_options(parser):
-    """Add ``--workers K`` and ``--pool NAME`` to a command's parser (see :func:`make_pool`)."""
+    """Add ``--workers K`` and ``--pool NAME`` to a command's parser.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser. Pass the parsed arguments to :func:`make_pool`.
+    """
     parser.add_argument("--workers", type=_positive_int, default=1,
                         help="images processed at a time (default: 1)")
     parser.add_argument("--pool", choices=sorted(POOLS), default=None,
@@ -135,9 +149,25 @@ def add_pool_options(parser):
 def make_pool(args, jobs):
     """The pool chosen by ``--workers`` and ``--pool`` for `jobs` items of work.
 
-    One worker (or one job) without ``--pool`` runs in the calling thread;
-    otherwise ``--pool``, else the ``GLIMPSE_POOL`` environment variable, else
-    threads. A bad choice is a :class:`UsageError`.
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments with ``workers`` and ``pool`` (see :func:`add_pool_options`).
+    jobs : int
+        How many items the pool will run (no more workers than that are started).
+
+    Returns
+    -------
+    glimpse.pools.Pool
+        One worker (or one job) without ``--pool`` runs in the calling thread;
+        otherwise the pool ``--pool`` names, else the ``GLIMPSE_POOL`` environment
+        variable, else threads. Use it in a ``with`` block.
+
+    Raises
+    ------
+    UsageError
+        If the choice is invalid (``--pool serial`` with several workers, a bad
+        ``GLIMPSE_POOL``).
     """
     workers = max(1, min(args.workers, jobs))
     name = args.pool
@@ -155,7 +185,25 @@ def make_pool(args, jobs):
 
 
 def progress_bar(total, quiet, desc=None, unit=" images"):
-    """A tqdm progress bar on stderr, shown only when stderr is a terminal and not `quiet`."""
+    """A tqdm progress bar on stderr, shown only when stderr is a terminal and not `quiet`.
+
+    Parameters
+    ----------
+    total : int
+        Number of items.
+    quiet : bool
+        True for no bar (``--quiet``).
+    desc : str, optional
+        Text before the bar.
+    unit : str, default " images"
+        What is counted (the rate reads "... images/s").
+
+    Returns
+    -------
+    tqdm.tqdm
+        A bar to use in a ``with`` block; pass its ``update`` as the ``progress``
+        argument of ``Pool.map``. Disabled bars cost nothing and print nothing.
+    """
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0  # no monitor thread (worker processes may be forked)
@@ -180,12 +228,24 @@ def _raster_extensions():
 def collect_images(paths):
     """The image files named by `paths`, directories walked.
 
-    A directory is walked recursively in sorted order, following symbolic links
-    to directories (each directory is visited once, so link loops end), and only
-    files whose extension is a raster format Pillow reads are kept (case-insensitive;
-    EPS, PDF and WMF are not collected). A path that is not a directory is kept as
-    given, whatever its name (it is reported later if it cannot be read). With no
-    paths, the example image shipped with glimpse.
+    Parameters
+    ----------
+    paths : list of str
+        Files and directories, as given on the command line.
+
+    Returns
+    -------
+    list of str
+        The image paths in order; with no paths, the example image shipped
+        with glimpse.
+
+    Notes
+    -----
+    A directory is walked recursively in sorted order, following symbolic links to
+    directories (each directory is visited once, so link loops end), and only files
+    whose extension is a raster format Pillow reads are kept (case-insensitive; EPS,
+    PDF and WMF are not collected). A path that is not a directory is kept as given,
+    whatever its name (it is reported later if it cannot be read).
     """
     if not paths:
         return [str(glab.GetExampleImagePath())]
@@ -217,7 +277,21 @@ def collect_images(paths):
 
 
 def check_output(path, suffix):
-    """Refuse (:class:`UsageError`) an output path that cannot be written as `suffix`."""
+    """Refuse an output path that cannot be written, before any work is done.
+
+    Parameters
+    ----------
+    path : str
+        The output path given on the command line.
+    suffix : str
+        The required extension, compared case-insensitively (".npz", ".png"), or "".
+
+    Raises
+    ------
+    UsageError
+        If the directory does not exist, `path` is a directory, or the extension
+        is wrong.
+    """
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
         raise UsageError("glimpse: error: output directory %s does not exist" % parent)
@@ -229,8 +303,20 @@ def check_output(path, suffix):
 
 @contextlib.contextmanager
 def output_file(path):
-    """Write the output file `path` atomically: yields an open binary file.
+    """Write the output file `path` atomically.
 
+    Parameters
+    ----------
+    path : str
+        The output path (written under exactly this name).
+
+    Yields
+    ------
+    file object
+        An open binary file to write to.
+
+    Notes
+    -----
     The file appears at `path` (exactly that name) only if the block succeeds;
     on any failure, including Ctrl-C and a full disk, a previous file there is
     kept and no temporary file is left (:func:`glimpse.util.fileio.atomic_write`).
