@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from glimpse import cli
+from glimpse.util._memory import MEMORY_LIMIT
 
 ENV = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0", OPENBLAS_NUM_THREADS="1")
 
@@ -121,6 +122,8 @@ def _limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
 
 
+@pytest.mark.skipif(MEMORY_LIMIT < 4 * 2**30 or not hasattr(os, "fork"),
+                    reason="needs 4 GiB of memory (so the request passes the up-front check)")
 @pytest.mark.parametrize("pool", ["serial", "threads", "processes"])
 def test_out_of_memory_is_one_line(small, tmp_path, pool):
     # 60,000 patches of 128x128 need 3.9 GB: more than the 3 GiB address space allowed.

@@ -75,9 +75,12 @@ class Pool:
     its configuration (name and options): unpickling gives a new pool that has not
     started any worker.
 
-    Subclasses set :attr:`name` and implement :meth:`_submit` (return a
-    ``concurrent.futures.Future``) and :meth:`_stop`; they may override
-    :meth:`_wait` and :meth:`_translate`.
+    Subclasses set :attr:`name` and implement ``_submit(func, chunk)`` (run
+    ``[func(item) for item in chunk]`` on a worker; return a future with ``done``,
+    ``cancelled``, ``cancel``, ``exception`` and ``result``) and ``_stop(cancel)``;
+    they may override ``_wait(futures, timeout)`` (for futures that are not
+    ``concurrent.futures`` ones) and ``_translate(err)`` (to turn an executor's
+    error into :class:`WorkerError`).
     """
 
     #: The name this pool is registered under in :data:`glimpse.pools.POOLS`.
