@@ -29,7 +29,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageDraw
 
-from . import __version__, glab
+from . import __version__, _cli_show, glab
 from .backends import InputLoadError, InputSizeError
 from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
 from .pools import POOLS, MakePool, WorkerError
@@ -376,6 +376,8 @@ def _build_parser():
     prepare.add_argument("--output", "-o", required=True, help="output PNG file")
     _add_resize_options(prepare, defaults=False)
     prepare.add_argument("--patches", help=".npz written by 'glimpse sample'")
+    _cli_show.add_parser(sub)
+    parser.commands = list(sub.choices)  # for the message of a bare 'glimpse'
     return parser
 
 
@@ -680,7 +682,7 @@ def _main(argv):
         if getattr(args, "run", None) is None:
             raise UsageError(
                 "glimpse: error: a COMMAND is required (%s); usage: %s"
-                % (", ".join(parser._subparsers._group_actions[0].choices),
+                % (", ".join(parser.commands),
                    _one_line(parser.format_usage()).replace("usage: ", ""))
             )
         return args.run(args)
