@@ -58,7 +58,7 @@ VALUES = {
     "--pool": ["serial", "threads", "processes", "dask", ""],
     "--max-pixels": ["1", "100", "1000000", "0", "x"],
 }
-FLAGS = ["--strict", "--quiet", "-q", "-h", "--version", "--"]
+FLAGS = ["--strict", "--quiet", "-q", "-h", "--version", "--", "--kernels", "--layer", "S1"]
 
 
 GOOD = {
@@ -81,7 +81,7 @@ def options(draw, good):
 def argument_vectors(draw, files, outputs):
     """Mostly well-formed commands with a few bad parts, and some that are anything."""
     if draw(st.integers(0, 3)) == 0:  # anything from the real option set, and junk
-        argv = [draw(st.sampled_from(["sample", "prepare", "frobnicate"]))]
+        argv = [draw(st.sampled_from(["sample", "prepare", "show", "frobnicate"]))]
         for _ in range(draw(st.integers(0, 8))):
             kind = draw(st.integers(0, 7))
             if kind <= 2:
