@@ -6,6 +6,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -192,3 +193,22 @@ def test_ctrl_c_stops_quickly_without_orphans(name, presses, procs):
     assert err.strip() == "interrupted"
     assert elapsed < 5
     assert procs.wait_gone(workers)
+
+
+def test_waiting_for_a_slow_first_item_does_not_spin(monkeypatch):
+    # Items after the first finish at once; the map must sleep until the first is done,
+    # not loop over the finished ones.
+    calls = []
+    wait = ThreadPool._wait
+
+    def counting_wait(self, futures, timeout):
+        calls.append(len(futures))
+        return wait(self, futures, timeout)
+
+    monkeypatch.setattr(ThreadPool, "_wait", counting_wait)
+    done = []
+    with ThreadPool(2, max_pending=4) as pool:
+        results = list(pool.map(lambda i: time.sleep(0.3) if i == 0 else i, range(4),
+                                progress=done.append))
+    assert results == [None, 1, 2, 3] and sum(done) == 4
+    assert len(calls) < 10, len(calls)

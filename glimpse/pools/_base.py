@@ -205,10 +205,14 @@ class Pool:
                         pending.append([self._submit(func, chunk), len(chunk), False])
                     if not pending:
                         return
+                    self._count(pending, progress)
                     while not pending[0][0].done() and not interrupt.pending:
-                        self._wait([entry[0] for entry in pending], interrupt.poll)
-                    if not interrupt.pending:
+                        # Wait for the futures not seen done yet (the first one among
+                        # them), so that a done one later in line does not spin this loop.
+                        self._wait([entry[0] for entry in pending if not entry[2]],
+                                   interrupt.poll)
                         self._count(pending, progress)
+                    if not interrupt.pending:
                         while pending and pending[0][0].done():
                             ready.append(self._result(pending.popleft()[0]))
                 interrupt.check()
