@@ -24,6 +24,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -669,6 +670,12 @@ def main(argv: list[str] | None = None) -> int:
         skipped, or ``--strict`` and one was; out of memory; an output that
         cannot be written); 2 for a bad argument; 130 when interrupted (Ctrl-C).
         Every failure is reported in one line on stderr.
+
+    Notes
+    -----
+    After a Ctrl-C, SIGINT is left ignored (in the main thread) so that a second
+    one cannot cut the exit short; a program that calls ``main`` itself and goes
+    on may restore its handler.
     """
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
@@ -703,7 +710,8 @@ def _main(argv):
         print("glimpse: error: %s" % _one_line(err), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the exit
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the exit
         print("glimpse: interrupted", file=sys.stderr)
         return 130
     except Exception as err:  # a bug: still one line, never a traceback
