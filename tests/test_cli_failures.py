@@ -380,3 +380,27 @@ def test_decompression_bomb_is_one_line_and_can_be_allowed(tmp_path, invoke):
     assert res.returncode == 0, res.stderr
     res = invoke("prepare", path, "--max-pixels", 10**6, "-o", tmp_path / "x.png")
     assert "--max-pixels" in one_line_error(res, 1)
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 damaged", b"\x93NUMPY damaged"])
+def test_show_refuses_a_damaged_prototype_file(tmp_path, invoke, content):
+    path = tmp_path / "protos.npz"
+    path.write_bytes(content)
+    res = invoke("show", "--prototypes", path, "-o", tmp_path / "s.png")
+    assert "cannot read prototypes" in one_line_error(res, 1)
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_show_keeps_the_previous_picture_on_a_full_disk(tmp_path, invoke, monkeypatch):
+    out = tmp_path / "k.png"
+    assert invoke("show", "--kernels", "-o", out).returncode == 0
+    before = out.read_bytes()
+
+    def full_disk_save(self, fp, format=None, **params):
+        fp.write(b"\x89PNG partial")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Image.Image, "save", full_disk_save)
+    res = invoke("show", "--kernels", "--zoom", 2, "-o", out)
+    assert "No space left" in one_line_error(res, 1)
+    assert out.read_bytes() == before and temporaries(tmp_path) == []

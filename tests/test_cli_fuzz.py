@@ -91,7 +91,7 @@ def argument_vectors(draw, files, outputs):
             elif kind <= 5:
                 argv.append(draw(st.sampled_from(files)))
             elif kind == 6:
-                argv += [draw(st.sampled_from(["-o", "--patches"])),
+                argv += [draw(st.sampled_from(["-o", "--patches", "--prototypes"])),
                          draw(st.sampled_from(outputs + files))]
             else:
                 argv.append(draw(JUNK))
