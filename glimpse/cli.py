@@ -78,6 +78,14 @@ def _positive_int(text, allow_zero=False):
     return value
 
 
+def _side(text):
+    """A patch width: at most the largest image side Pillow and glimpse accept."""
+    value = _positive_int(text)
+    if value > 2**31 - 1:
+        raise argparse.ArgumentTypeError("expected an integer <= %d, got %r" % (2**31 - 1, text))
+    return value
+
+
 def _count(text):
     return _positive_int(text, allow_zero=True)
 
@@ -174,11 +182,9 @@ def make_pool(args, jobs):
     name = args.pool
     if name is None and workers == 1:
         name = "serial"
-    if name == "serial" and args.workers != 1:
+    if args.pool == "serial" and args.workers != 1:
         raise UsageError("glimpse: error: --pool serial runs one worker, got --workers %d"
                          % args.workers)
-    if name == "serial":
-        workers = 1
     try:
         return MakePool(name, workers=workers)
     except (ValueError, TypeError) as err:
@@ -354,7 +360,7 @@ def _build_parser():
     sample.add_argument("images", nargs="*", metavar="IMAGE", help="image files or directories")
     sample.add_argument("--num-patches", "-n", type=_count, required=True,
                         help="patches per image")
-    sample.add_argument("--width", "-w", type=_positive_int, required=True,
+    sample.add_argument("--width", "-w", type=_side, required=True,
                         help="patch width in pixels")
     sample.add_argument("--seed", type=_seed, default=None,
                         help="random seed (default: fresh entropy, recorded in the output)")

@@ -231,6 +231,9 @@ def test_pool_choice_errors(small, tmp_path, monkeypatch, invoke):
     line = one_line_error(invoke("sample", small, "-n", 1, "-w", 3, "--pool", "serial",
                                  "--workers", 2, "-o", tmp_path / "x.npz"), 2)
     assert "--pool serial" in line
+    res = invoke("sample", small / "b.png", "-n", 1, "-w", 3, "--workers", 2, "-o",
+                 tmp_path / "one.npz")  # one image: more workers than images is fine
+    assert res.returncode == 0, res.stderr
     monkeypatch.setenv("GLIMPSE_POOL", "gpu")
     res = invoke("sample", small, "-n", 1, "-w", 3, "--workers", 2, "-o", tmp_path / "x.npz")
     assert "GLIMPSE_POOL" in one_line_error(res, 2)
@@ -336,6 +339,14 @@ def test_directory_walk_follows_links_once_and_keeps_raster_files(tmp_path):
         "a.PNG", os.path.join("linked", "c.tif"), os.path.join("real", "b.png")]
     # explicit files are kept as given, whatever their name
     assert cli.collect_images([str(root / "doc.pdf")]) == [str(root / "doc.pdf")]
+
+
+def test_huge_width_is_a_usage_error(invoke, tmp_path):
+    # with no patches wanted, nothing else stops it before an empty (0, w, w) array
+    res = invoke("sample", "-n", 0, "-w", "1" * 20, "-o", tmp_path / "x.npz")
+    assert "--width" in one_line_error(res, 2)
+    res = invoke("sample", "-n", 0, "-w", 2**31 - 1, "-o", tmp_path / "x.npz")
+    assert res.returncode == 1 and "too small" in res.stderr
 
 
 def test_bare_command_shows_usage_in_one_line(invoke):

@@ -55,7 +55,7 @@ VALUES = {
     "--resize-length": ["1", "8", "40", "0", "-5", "x", str(10**9)],
     "--aspect-ratio": ["1", "0.5", "2", "0", "-1", "nan", "inf", "x"],
     "--workers": ["1", "2", "0", "x"],
-    "--pool": ["serial", "threads", "processes", "dask", ""],
+    "--pool": ["serial", "threads", "processes", "gpu", ""],
     "--max-pixels": ["1", "100", "1000000", "0", "x"],
 }
 FLAGS = ["--strict", "--quiet", "-q", "-h", "--version", "--", "--kernels", "--layer", "S1"]

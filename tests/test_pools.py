@@ -52,7 +52,7 @@ def test_environment_names_the_default(monkeypatch):
         (dict(name="threads", workers=True), TypeError, "workers must be an integer"),
         (dict(name="processes", chunksize=0), ValueError, "chunksize must be"),
         (dict(name="threads", max_pending=-1), ValueError, "max_pending must be"),
-        (dict(name="serial", workers=2), ValueError, "workers must be 1"),
+        (dict(name="serial", workers=0), ValueError, "workers must be an integer >= 1"),
     ],
 )
 def test_bad_options(kwargs, exc, match):
@@ -63,6 +63,15 @@ def test_bad_options(kwargs, exc, match):
 def test_registry_accepts_lazy_entries(monkeypatch):
     monkeypatch.setitem(POOLS, "lazy", "._local:SerialPool")
     assert type(MakePool("lazy")) is SerialPool
+    monkeypatch.setitem(POOLS, "absent", "._no_such_module:Pool")
+    with pytest.raises(ValueError, match="'absent' pool needs a package"):
+        MakePool("absent")
+
+
+def test_serial_runs_one_worker_whatever_is_asked(monkeypatch):
+    monkeypatch.setenv("GLIMPSE_POOL", "serial")
+    with MakePool(workers=4) as pool:
+        assert pool.workers == 1 and list(pool.map(abs, [-2])) == [2]
 
 
 @settings(max_examples=25, deadline=None)

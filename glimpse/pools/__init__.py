@@ -60,7 +60,11 @@ def _pool_class(name):
     entry = POOLS[name]
     if isinstance(entry, str):
         module, _, attr = entry.partition(":")
-        entry = getattr(importlib.import_module(module, __name__), attr)
+        try:
+            entry = getattr(importlib.import_module(module, __name__), attr)
+        except ImportError as err:
+            raise ValueError("the %r pool needs a package that is not installed: %s"
+                             % (name, err)) from None
     return entry
 
 
@@ -74,7 +78,7 @@ def MakePool(name: str | None = None, workers: int | None = None, **options) -> 
         Default: the ``GLIMPSE_POOL`` environment variable if set, else
         ``"threads"``.
     workers : int, optional
-        Number of workers (default: the CPUs this process may use; 1 for
+        Number of workers (default: the CPUs this process may use; always 1 for
         ``"serial"``).
     **options
         Passed to the pool: ``chunksize``, ``max_pending`` (see :class:`Pool`).
@@ -86,7 +90,8 @@ def MakePool(name: str | None = None, workers: int | None = None, **options) -> 
     Raises
     ------
     ValueError
-        If `name` (or ``GLIMPSE_POOL``) names no pool, or an option is out of range.
+        If `name` (or ``GLIMPSE_POOL``) names no pool or a pool whose optional
+        dependencies are not installed, or an option is out of range.
     TypeError
         If an option has the wrong type.
     """

@@ -14,12 +14,13 @@ __all__ = ["SerialPool", "ThreadPool", "ProcessPool"]
 
 
 class SerialPool(Pool):
-    """Runs everything in the calling thread, one item at a time (``workers`` is 1).
+    """Runs everything in the calling thread, one item at a time.
 
     Parameters
     ----------
     workers : int, optional
-        Accepted for a uniform interface; must be 1 when given.
+        Checked like any pool's, then ignored: the pool has one worker, so that
+        ``GLIMPSE_POOL=serial`` runs any code serially, whatever it asks for.
     chunksize, max_pending : int, optional
         Accepted for a uniform interface; they change nothing.
     """
@@ -29,8 +30,7 @@ class SerialPool(Pool):
     def __init__(self, workers=None, *, chunksize=1, max_pending=None):
         super().__init__(1 if workers is None else workers, chunksize=chunksize,
                          max_pending=max_pending)
-        if self.workers != 1:
-            raise ValueError("workers must be 1 for the serial pool, got %r" % (workers,))
+        self.workers = 1
 
     def _map(self, func, items, progress):
         for item in items:
@@ -156,7 +156,8 @@ class ProcessPool(Pool):
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:
             processes = list((getattr(executor, "_processes", None) or {}).values())
-            results = getattr(executor, "_result_queue", None)  # shutdown() forgets it
+            results = getattr(executor, "_result_queue", None)  # shutdown() forgets these
+            manager = getattr(executor, "_executor_manager_thread", None)
             executor.shutdown(wait=False, cancel_futures=True)
             for process in processes:
                 with contextlib.suppress(Exception):
@@ -174,6 +175,10 @@ class ProcessPool(Pool):
             if writer is not None:
                 with contextlib.suppress(OSError):
                     writer.close()
+            # Let that thread finish winding down now: at exit, the interpreter would
+            # otherwise wake it through a pipe it may be closing (EBADF, printed).
+            if manager is not None and manager is not threading.current_thread():
+                manager.join(self.STOP_TIMEOUT)
         finally:
             if main:
                 signal.signal(signal.SIGINT, previous)
