@@ -69,8 +69,10 @@ def MakeBackend(name: str | None = None) -> Backend:
 
     Examples
     --------
-    >>> MakeBackend().name
+    >>> MakeBackend("cython").name
     'cython'
+    >>> MakeBackend("base")
+    CythonBackend()
     """
     origin = "name"
     if name is None:

@@ -33,12 +33,6 @@ def test_make_backend_default_and_env(monkeypatch):
         MakeBackend(3)
 
 
-def test_backend_holds_compiled_kernels():
-    backend = MakeBackend("cython")
-    assert backend.GatherPatches.__module__ == "glimpse._patches"
-    assert pickle.loads(pickle.dumps(backend)) == backend
-
-
 def test_backend_error_message_names_context():
     err = BackendError("boom", source=InputSource("/x/y.png"), layer="image", scale=2)
     assert str(err) == "boom (source /x/y.png, layer image, scale 2)"

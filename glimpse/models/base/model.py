@@ -8,14 +8,20 @@ from typing import Any, Sequence, Union, cast
 import numpy as np
 from PIL import Image
 
-from ...backends import ACTIVATION_DTYPE, BackendError, InputSizeError, InputSource, MakeBackend
-from ...util import gimage
+from ...backends import (
+    ACTIVATION_DTYPE,
+    Backend,
+    BackendError,
+    InputSizeError,
+    InputSource,
+    MakeBackend,
+)
+from ...util import _checks, gimage
 from ...util import dataflow
 from ...util.dataflow import BuildNode, DependencyError
 from . import layer as _layer
 from .layer import LayerSpec, layer_builder
 from .param import Params, ResizeMethod
-from .sampling import SamplePatchesFromData
 
 #: What MakeState accepts.
 StateSource = Union[str, "os.PathLike[str]", Image.Image, np.ndarray, dataflow.State]
@@ -80,7 +86,8 @@ def _unresized(data, img):
     return data
 
 
-def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
+def PrepareImage(img: Image.Image | np.ndarray, params: Params,
+                 backend: Backend | None = None) -> np.ndarray:
     """Prepare an image for input into the model.
 
     Parameters
@@ -91,6 +98,9 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
         values in [0, 1].
     params : Params
         Parameters controlling image transformation.
+    backend : glimpse.backends.Backend, optional
+        Resizes the image (default: :func:`glimpse.backends.MakeBackend`'s); a model
+        passes its own.
 
     Returns
     -------
@@ -124,6 +134,11 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
     """
     if not isinstance(params, Params):
         raise TypeError("params must be a Params object, got %s" % type(params).__name__)
+    if backend is None:
+        backend = MakeBackend()
+    elif not isinstance(backend, Backend):
+        raise TypeError("backend must be a glimpse.backends.Backend or None, got %s"
+                        % _checks.show(backend))
     if isinstance(img, Image.Image):
         data = gimage.ImageToArray(img)
     elif isinstance(img, np.ndarray):
@@ -139,13 +154,13 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
         size = gimage.ScaledSize(
             (width, height), method.value, length, params.image_resize_aspect_ratio
         )
-        # data is already validated (2D, finite, float): resize without a second check pass
-        out = gimage._scale_and_crop_array(data, *gimage._check_size(size))
+        scaled, box = gimage.ScaleAndCropSize((width, height), size)
+        out = backend.Resample(data, scaled[0], scaled[1], box=box)
     else:
         size = gimage.ScaledSize((width, height), method.value, length)
         if size == (width, height):
             return _unresized(data, img)
-        out = gimage._resample(data, *gimage._check_size(size))
+        out = backend.Resample(data, *size)
     return np.clip(out, 0.0, 1.0, out=out)
 
 
@@ -154,8 +169,8 @@ class Model(dataflow.DataFlow):
 
     Parameters
     ----------
-    backend : backend object or str, optional
-        Computes the kernels; a name is passed to
+    backend : glimpse.backends.Backend or str, optional
+        Computes every layer; a name is passed to
         :func:`glimpse.backends.MakeBackend`. Default: ``MakeBackend()``.
         A :class:`Params` object given here is taken as `params`
         (``Model(params)``).
@@ -166,7 +181,10 @@ class Model(dataflow.DataFlow):
     Raises
     ------
     ValueError
-        If `params` is not an instance of :attr:`ParamClass`.
+        If `params` is not an instance of :attr:`ParamClass`, or `backend` names no
+        backend.
+    TypeError
+        If `backend` is neither a Backend, a name nor None.
     """
 
     #: The datatype associated with layer descriptors for this model.
@@ -184,6 +202,9 @@ class Model(dataflow.DataFlow):
             backend, params = None, backend
         if backend is None or isinstance(backend, str):
             backend = MakeBackend(backend)
+        elif not isinstance(backend, Backend):
+            raise TypeError("backend must be a glimpse.backends.Backend, a backend name or "
+                            "None, got %s" % _checks.show(backend))
         if params is None:
             params = self.ParamClass()
         elif not isinstance(params, self.ParamClass):
@@ -231,7 +252,7 @@ class Model(dataflow.DataFlow):
         elif isinstance(source, InputSource):
             state[self.LayerClass.SOURCE] = source
         elif isinstance(source, Image.Image):
-            state[self.LayerClass.IMAGE] = PrepareImage(source, self.params)
+            state[self.LayerClass.IMAGE] = PrepareImage(source, self.params, self.backend)
         elif isinstance(source, np.ndarray):
             state[self.LayerClass.IMAGE] = _check_unit_array(source)
         else:
@@ -248,7 +269,7 @@ class Model(dataflow.DataFlow):
             input_ = input_.CreateImage()
         if input_ is None:
             raise BackendError("state has no image source to build the image layer from")
-        return PrepareImage(input_, self.params)
+        return PrepareImage(input_, self.params, self.backend)
 
     def __repr__(self):
         return "%s(backend=%r, params=%r)" % (type(self).__name__, self.backend, self.params)
@@ -395,7 +416,7 @@ def SamplePatches(
     (layer,) = layers
     state = BuildLayer(model, layer, state, save_all=False)
     try:
-        return SamplePatchesFromData(state[layer], patch_size, num_patches, rng=rng)
+        return model.backend.SampleGatherPatches(state[layer], patch_size, num_patches, rng=rng)
     except InputSizeError as err:
         err.source = state.get(model.LayerClass.SOURCE)
         err.layer = layer

@@ -7,7 +7,13 @@ import pytest
 from PIL import Image
 
 from glimpse import glab
-from glimpse.backends import CythonBackend, InputLoadError, InputSizeError, InputSource
+from glimpse.backends import (
+    CythonBackend,
+    InputLoadError,
+    InputSizeError,
+    InputSource,
+    NumpyBackend,
+)
 from glimpse.models.base import (
     BackendError,
     BuildLayer,
@@ -55,9 +61,10 @@ class EdgeModel(Model):
 EdgeState.ModelClass = EdgeModel
 
 
-def test_model_construction():
+def test_model_construction(monkeypatch):
+    monkeypatch.delenv("GLIMPSE_BACKEND", raising=False)
     model = Model()
-    assert isinstance(model.backend, CythonBackend)
+    assert type(model.backend) is CythonBackend
     assert model.params == Params()
     p = Params(image_resize_length=64)
     assert Model(p).params is p
@@ -70,6 +77,13 @@ def test_model_construction():
         Model(params={"image_resize_length": 3})
     with pytest.raises(ValueError, match="backend"):
         Model("no-such-backend")
+    assert type(Model("numpy").backend) is NumpyBackend
+    assert type(Model(NumpyBackend()).backend) is NumpyBackend
+    monkeypatch.setenv("GLIMPSE_BACKEND", "numpy")
+    assert type(Model().backend) is NumpyBackend
+    for bad in (3, object(), CythonBackend):
+        with pytest.raises(TypeError, match="backend must be a glimpse.backends.Backend"):
+            Model(backend=bad)
 
 
 def test_make_state_from_path(tmp_path):
