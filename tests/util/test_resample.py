@@ -25,7 +25,7 @@ BOX = int(Image.Resampling.BOX)
 FILTERS = [BOX, BILINEAR, BICUBIC, LANCZOS]
 FILTER_IDS = ["box", "bilinear", "bicubic", "lanczos"]
 
-# Accuracy required by the issue, on data in [0, 1].
+# Required accuracy against Pillow, on data in [0, 1].
 ATOL = 1e-6
 
 SETTINGS = settings(max_examples=200, deadline=None,

@@ -39,7 +39,18 @@ __all__ = [
 
 
 class Layer(_layer.Layer):
-    """The layers of the base model: SOURCE and IMAGE."""
+    """The layers of the base model: SOURCE and IMAGE.
+
+    A model's layer class derives from this one and adds its own layers.
+    """
+
+    #: Specifier for the source of the image data. This may be None if the data
+    #: was generated programmatically, or an InputSource object if the data came
+    #: from an image file.
+    SOURCE = LayerSpec("s", "source")
+
+    #: Specifier for the raw input data.
+    IMAGE = LayerSpec("i", "image", [SOURCE])
 
 
 class State(dataflow.State):
@@ -278,6 +289,18 @@ class Model(dataflow.DataFlow):
 State.ModelClass = Model
 
 
+def _registered(model, wanted, by_name):
+    """The node registered on ``model`` (``Register``) with that id, or that name."""
+    for node in model.RegisteredNodes():
+        if by_name:
+            name = getattr(node, "name", None)
+            if isinstance(name, str) and name.lower() == wanted.lower():
+                return node
+        elif _layer._same_id(node.id_, wanted):
+            return node
+    return None
+
+
 def _resolve_layers(model, layer):
     single = not isinstance(layer, (tuple, list))
     layers = (layer,) if single else tuple(layer)
@@ -287,14 +310,24 @@ def _resolve_layers(model, layer):
     for lyr in layers:
         if isinstance(lyr, str):
             try:
-                lyr = model.LayerClass.FromName(lyr)
+                found = model.LayerClass.FromName(lyr)
             except ValueError:
-                lyr = model.LayerClass.FromId(lyr)
+                try:
+                    found = model.LayerClass.FromId(lyr)
+                except ValueError:
+                    found = _registered(model, lyr, True) or _registered(model, lyr, False)
         elif isinstance(lyr, LayerSpec):
-            lyr = model.LayerClass.FromId(lyr)
+            try:
+                found = model.LayerClass.FromId(lyr)
+            except ValueError:
+                found = _registered(model, lyr.id_, False)
         else:
-            raise ValueError("unknown layer %r for %s" % (lyr, type(model).__name__))
-        resolved.append(lyr)
+            raise ValueError("layer must be a LayerSpec or a layer name of %s, got %s"
+                             % (type(model).__name__, _checks.show(lyr)))
+        if found is None:
+            raise ValueError("unknown layer %r for %s: not in %s and not registered on the "
+                             "model" % (lyr, type(model).__name__, model.LayerClass.__name__))
+        resolved.append(found)
     return resolved
 
 
@@ -402,6 +435,11 @@ def SamplePatches(
 
     Raises
     ------
+    TypeError
+        If `model` is not a Model.
+    ValueError
+        If `layer` is unknown to the model or is the SOURCE layer (which holds
+        no array).
     InputSizeError
         If the layer is spatially smaller than `patch_size`; the error carries
         the source, the layer and the first scale that is too small.
@@ -410,10 +448,17 @@ def SamplePatches(
     --------
     SamplePatchesFromData
     """
+    if not isinstance(model, Model):
+        raise TypeError("model must be a Model, got %s" % type(model).__name__)
     layers = _resolve_layers(model, layer)
     if len(layers) != 1:
         raise ValueError("layer must be a single layer, got %r" % (layer,))
     (layer,) = layers
+    if layer == model.LayerClass.SOURCE:
+        raise ValueError("layer must hold activity maps to sample patches from, got the %s "
+                         "layer, which holds the input's source (a path), not an array; "
+                         "sample from %s or a later layer"
+                         % (layer.name, model.LayerClass.IMAGE.name))
     state = BuildLayer(model, layer, state, save_all=False)
     try:
         return model.backend.SampleGatherPatches(state[layer], patch_size, num_patches, rng=rng)

@@ -302,3 +302,52 @@ def test_prepare_image_array_input_is_not_aliased(method, dtype):
     np.testing.assert_array_equal(data, before)
     if method != "scale and crop":
         np.testing.assert_array_equal(PrepareImage(data, params), data.astype(np.float32))
+
+
+# -- the layer graph as the 2013 library built it -------------------------------------------
+
+def test_layer_module_base_class_holds_no_layers():
+    from glimpse.models.base import layer as layer_module
+
+    assert layer_module.Layer.AllLayers() == []
+    with pytest.raises(ValueError, match="holds no layers"):
+        layer_module.Layer.TopLayer()
+
+    class Graph(layer_module.Layer):
+        RAW = LayerSpec("r", "raw")
+        SMOOTH = LayerSpec("m", "smooth", [RAW])
+        EDGE = LayerSpec("e", "edge", [SMOOTH])
+
+    assert Graph.AllLayers() == [Graph.EDGE, Graph.RAW, Graph.SMOOTH]
+    assert Graph.TopLayer() == Graph.EDGE
+    assert Layer.AllLayers() == [Layer.IMAGE, Layer.SOURCE]
+
+
+def _double(image):
+    return 2 * image
+
+
+def test_registered_node_is_buildable():
+    model = Model()
+    doubled = LayerSpec("d", "doubled", [Layer.IMAGE])
+    model.Register(doubled, _double)
+    image = np.full((6, 7), 0.25, np.float32)
+    for spec in (doubled, "doubled", "DOUBLED", "d", LayerSpec("d", "doubled", [Layer.IMAGE])):
+        state = BuildLayer(model, spec, image)
+        np.testing.assert_array_equal(state[doubled], 2 * image)
+    unknown = LayerSpec("u", "unknown", [Layer.IMAGE])
+    for spec in (unknown, "unknown"):
+        with pytest.raises(ValueError, match="unknown layer .*unknown"):
+            BuildLayer(model, spec, image)
+    with pytest.raises(ValueError, match="unknown layer"):
+        BuildLayer(Model(), doubled, image)  # registered on another model only
+
+
+def test_sample_patches_refuses_non_models_and_the_source_layer(tmp_path):
+    image = np.full((20, 20), 0.5, np.float32)
+    with pytest.raises(TypeError, match="model must be a Model, got NoneType"):
+        SamplePatches(None, Layer.IMAGE, 3, 5, image)
+    path = tmp_path / "a.png"
+    Image.new("L", (30, 30), 100).save(path)
+    with pytest.raises(ValueError, match="layer must hold activity maps .* got the source layer"):
+        SamplePatches(Model(), Layer.SOURCE, 3, 5, str(path))
