@@ -52,8 +52,10 @@ BICUBIC = 3
 BOX = 4
 _FILTERS = {LANCZOS: "LANCZOS", BILINEAR: "BILINEAR", BICUBIC: "BICUBIC", BOX: "BOX"}
 
-#: Largest accepted side of a resampled image (Pillow's limit: a C int).
+#: Largest accepted side of a resampled image (Pillow's limit: a C int), and largest
+#: kernel width, stride and patch width.
 MAX_SIDE = 2**31 - 1
+_MAX_INTP = int(np.iinfo(np.intp).max)
 
 #: Default ``bias`` of the S operations that use it (the S1 default of the HMAX model).
 DEFAULT_BIAS = 0.01
@@ -240,7 +242,7 @@ class Backend(abc.ABC):
         """
         kh = _checks.integer(kheight, "kheight", 1)
         kw = _checks.integer(kwidth, "kwidth", 1)
-        s = _checks.integer(scaling, "scaling", 1)
+        s = _checks.integer(scaling, "scaling", 1, MAX_SIDE)
         ih = _checks.integer(iheight, "iheight", 0)
         iw = _checks.integer(iwidth, "iwidth", 0)
         return _out_side(ih, kh, s), _out_side(iw, kw, s)
@@ -271,7 +273,7 @@ class Backend(abc.ABC):
         """
         kh = _checks.integer(kheight, "kheight", 1)
         kw = _checks.integer(kwidth, "kwidth", 1)
-        s = _checks.integer(scaling, "scaling", 1)
+        s = _checks.integer(scaling, "scaling", 1, MAX_SIDE)
         oh = _checks.integer(oheight, "oheight", 0)
         ow = _checks.integer(owidth, "owidth", 0)
         return ((oh - 1) * s + kh if oh else 0), ((ow - 1) * s + kw if ow else 0)
@@ -356,7 +358,7 @@ class Backend(abc.ABC):
                              % (kernels.shape,))
         bias = None if bias is None else self._positive(bias, "bias")
         beta = None if beta is None else self._positive(beta, "beta")
-        s = _checks.integer(scaling, "scaling", 1)
+        s = _checks.integer(scaling, "scaling", 1, MAX_SIDE)
         shape = (kernels.shape[0],
                  _out_side(data.shape[1], kernels.shape[2], s),
                  _out_side(data.shape[2], kernels.shape[3], s))
@@ -407,9 +409,9 @@ class Backend(abc.ABC):
         """
         original = data
         data = _checks.float32_array(data, "data", 2)
-        k = _checks.integer(kwidth, "kwidth", 2)
+        k = _checks.integer(kwidth, "kwidth", 2, MAX_SIDE)
         bias = self._positive(bias, "bias")
-        s = _checks.integer(scaling, "scaling", 1)
+        s = _checks.integer(scaling, "scaling", 1, MAX_SIDE)
         shape = (_out_side(data.shape[0], k, s), _out_side(data.shape[1], k, s))
         inputs = [("data", a) for a in (original, data) if isinstance(a, np.ndarray)]
         out = self._output(out, shape, inputs, "ContrastEnhance")
@@ -575,8 +577,8 @@ class Backend(abc.ABC):
         data = _checks.float32_array(data, "data", 3)
         if data.shape[0] < 1:
             raise ValueError("data must have at least one band, got shape %r" % (data.shape,))
-        k = _checks.integer(kwidth, "kwidth", 1)
-        s = _checks.integer(scaling, "scaling", 1)
+        k = _checks.integer(kwidth, "kwidth", 1, MAX_SIDE)
+        s = _checks.integer(scaling, "scaling", 1, MAX_SIDE)
         shape = (data.shape[0], _out_side(data.shape[1], k, s), _out_side(data.shape[2], k, s))
         inputs = [("data", a) for a in (original, data) if isinstance(a, np.ndarray)]
         out = self._output(out, shape, inputs, "LocalMax")
@@ -657,8 +659,8 @@ class Backend(abc.ABC):
             An upper bound of what this backend allocates for the call; the compiled
             backend takes it from its kernel.
         """
-        ih = _checks.integer(iheight, "iheight", 1)
-        iw = _checks.integer(iwidth, "iwidth", 1)
+        ih = _checks.integer(iheight, "iheight", 1, _MAX_INTP)
+        iw = _checks.integer(iwidth, "iwidth", 1, _MAX_INTP)
         width, height, filter, box = self._resample_arguments(ih, iw, width, height, filter,
                                                               box)
         return int(math.ceil(self._ResampleScratchBytes(ih, iw, width, height, filter, box)))
@@ -769,7 +771,7 @@ class Backend(abc.ABC):
         TypeError, ValueError, MemoryError, InputSizeError
             As :meth:`SampleGatherPatches`; ValueError also for a location off its scale.
         """
-        width = _checks.integer(patch_width, "patch_width", 1)
+        width = _checks.integer(patch_width, "patch_width", 1, MAX_SIDE)
         scales, bands, originals = _patch_scales(data, width)
         locs = _checks.array(locations, "locations", 2, kinds="iu")
         if locs.shape[1:] != (3,):
@@ -837,7 +839,7 @@ class Backend(abc.ABC):
         (W_s - w + 1))`` and ``y, x = divmod(c, W_s - w + 1)`` (a bound of 1 draws
         nothing). Arguments are checked before anything is drawn or written.
         """
-        width = _checks.integer(patch_width, "patch_width", 1)
+        width = _checks.integer(patch_width, "patch_width", 1, MAX_SIDE)
         n = _checks.integer(num_patches, "num_patches", 0)
         scales, bands, originals = _patch_scales(data, width)
         try:
