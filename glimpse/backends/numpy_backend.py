@@ -163,18 +163,19 @@ class NumpyBackend(Backend):
 
     @staticmethod
     def _Resample(data, width, height, filter, box):
-        # float64 input is read as float32, as the compiled kernel reads it
-        a = data.astype(np.float32).astype(np.float64)
-        left, top, right, bottom = box
-        if height == a.shape[0]:
-            a = a[top:bottom]
-        else:
-            a = _resample_weights(filter, a.shape[0], height, top, bottom) @ a
-        if width == a.shape[1]:
-            a = a[:, left:right]
-        else:
-            a = a @ _resample_weights(filter, a.shape[1], width, left, right).T
-        with np.errstate(over="ignore"):
+        # float64 input is read as float32, as the compiled kernel reads it; values out of
+        # float32's range become infinite, which the caller reports
+        with np.errstate(over="ignore", invalid="ignore"):
+            a = data.astype(np.float32).astype(np.float64)
+            left, top, right, bottom = box
+            if height == a.shape[0]:
+                a = a[top:bottom]
+            else:
+                a = _resample_weights(filter, a.shape[0], height, top, bottom) @ a
+            if width == a.shape[1]:
+                a = a[:, left:right]
+            else:
+                a = a @ _resample_weights(filter, a.shape[1], width, left, right).T
             return np.ascontiguousarray(a, dtype=np.float32)
 
     @staticmethod

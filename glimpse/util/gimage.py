@@ -60,7 +60,8 @@ def ImageToArray(img: Image.Image) -> np.ndarray:
         with the ITU-R 601-2 luma transform, computed in float (no rounding to
         8 bits). Alpha is dropped. 8-bit modes are divided by 255; 'I;16' and
         'I' modes are read as 16-bit data (divided by 65535 and clipped);
-        'F' images are taken as they are and clipped to [0, 1].
+        'F' images are taken as they are and clipped to [0, 1] (NaN or
+        infinite values are refused, as they are in arrays).
 
     Returns
     -------
@@ -71,7 +72,8 @@ def ImageToArray(img: Image.Image) -> np.ndarray:
     TypeError
         If `img` is not a PIL image.
     ValueError
-        If the image is empty or its mode cannot be converted to grey.
+        If the image is empty, its mode cannot be converted to grey, or it is a
+        mode 'F' image holding NaN or infinite values.
 
     Examples
     --------
@@ -82,8 +84,7 @@ def ImageToArray(img: Image.Image) -> np.ndarray:
     _check_pil(img)
     mode = img.mode
     if mode == "F":
-        out = np.array(img, dtype=np.float32)
-        np.nan_to_num(out, copy=False, nan=0.0)
+        out = _checks.finite(np.array(img, dtype=np.float32), "img")
         return np.clip(out, 0.0, 1.0, out=out)
     if mode in _SIXTEEN_BIT:
         out = np.asarray(img).astype(np.float32) / np.float32(65535.0)

@@ -12,6 +12,7 @@ from ...backends import (
     ACTIVATION_DTYPE,
     Backend,
     BackendError,
+    InputLoadError,
     InputSizeError,
     InputSource,
     MakeBackend,
@@ -80,7 +81,7 @@ def _check_unit_array(data, name="source", copy=True):
         raise ValueError("%s array is empty (shape %s)" % (name, data.shape))
     lo, hi = data.min(), data.max()  # NaN propagates, infinities show: no isfinite pass
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError("%s array holds NaN or infinite values" % name)
+        _checks.finite(data, name)  # the message names the first bad value
     if lo < 0 or hi > 1:
         raise ValueError(
             "%s array values must lie in [0, 1], got range [%g, %g]" % (name, lo, hi)
@@ -276,11 +277,15 @@ class Model(dataflow.DataFlow):
     @layer_builder(Layer.IMAGE)
     def BuildImageFromInput(self, input_):
         """Read and prepare the IMAGE layer from the SOURCE layer."""
-        if isinstance(input_, InputSource):
-            input_ = input_.CreateImage()
         if input_ is None:
             raise BackendError("state has no image source to build the image layer from")
-        return PrepareImage(input_, self.params, self.backend)
+        if not isinstance(input_, InputSource):
+            return PrepareImage(input_, self.params, self.backend)
+        img = input_.CreateImage()
+        try:
+            return PrepareImage(img, self.params, self.backend)
+        except ValueError as err:  # the file's content: NaN in a float image, ...
+            raise InputLoadError(input_, msg="cannot use image: %s" % err) from None
 
     def __repr__(self):
         return "%s(backend=%r, params=%r)" % (type(self).__name__, self.backend, self.params)

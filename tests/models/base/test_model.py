@@ -128,7 +128,7 @@ def test_make_state_from_state():
         (np.zeros((3, 3, 3)), "2D"),
         (np.zeros(3), "2D"),
         (np.zeros((0, 3)), "empty"),
-        (np.full((3, 3), np.nan), "NaN"),
+        (np.full((3, 3), np.nan), "finite values, got nan"),
         (np.full((3, 3), 1.5), r"\[0, 1\]"),
         (np.full((3, 3), -0.1), r"\[0, 1\]"),
         (3, "int"),
