@@ -23,6 +23,7 @@ __all__ = [
     "ScaleImage",
     "ScaleAndCropImage",
     "MakeScalePyramid",
+    "ScalePyramidShapes",
     "ScaledSize",
     "ScaleAndCropSize",
 ]
@@ -355,17 +356,51 @@ def ScaleAndCropImage(img: ImageOrArray, size: Size,
     return backend.Resample(data, scaled[0], scaled[1], box=box)
 
 
-def _pyramid_sizes(height, width, num_layers, scale_factor):
-    """The (height, width) of every level, or None past the level where the sizes stop
-    changing (the 1x1 level, or a side that rounding maps to itself)."""
-    sizes = [(height, width)]
+def ScalePyramidShapes(shape: Sequence[int], num_layers: int,
+                       scale_factor: float) -> list[tuple[int, int]]:
+    """The (height, width) of the levels :func:`MakeScalePyramid` builds.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        (height, width) of level 0, each >= 1.
+    num_layers : int
+        Number of levels wanted, >= 1.
+    scale_factor : float
+        Ratio between the sides of consecutive levels, in (0, 1).
+
+    Returns
+    -------
+    list of (int, int)
+        Level k's sides are ``max(1, numpy.round(side * scale_factor))`` of level
+        k-1's (halves round to even, as the 2013 library did). The list stops early,
+        with fewer than ``num_layers`` shapes, at the last level that shrinks: the 1x1
+        level, or one that rounding maps to itself.
+
+    Examples
+    --------
+    >>> ScalePyramidShapes((25, 35), 3, 0.5)
+    [(25, 35), (12, 18), (6, 9)]
+    >>> ScalePyramidShapes((3, 2), 10, 0.5)
+    [(3, 2), (2, 1), (1, 1)]
+    """
+    try:
+        height, width = shape
+    except (TypeError, ValueError):
+        raise TypeError("shape must be a pair (height, width), got %s"
+                        % _checks.show(shape)) from None
+    sizes = [(_checks.integer(height, "shape height", 1),
+              _checks.integer(width, "shape width", 1))]
+    num_layers = _checks.integer(num_layers, "num_layers", 1)
+    scale_factor = _checks.real(scale_factor, "scale_factor", 0.0, 1.0,
+                                low_open=True, high_open=True)
     while len(sizes) < num_layers:
         h, w = sizes[-1]
         nxt = (max(1, int(np.round(h * scale_factor))), max(1, int(np.round(w * scale_factor))))
         if nxt == (h, w):
-            return sizes, False
+            break
         sizes.append(nxt)
-    return sizes, True
+    return sizes
 
 
 def MakeScalePyramid(data: np.ndarray, num_layers: int, scale_factor: float,
@@ -388,9 +423,9 @@ def MakeScalePyramid(data: np.ndarray, num_layers: int, scale_factor: float,
     list of ndarray of float32
         ``num_layers`` arrays. Level 0 is a float32 copy of `data`; level k is
         level k-1 resized with the same resampler as :func:`ScaleImage`
-        (Lanczos, as sides never grow) so that each side is
-        ``numpy.round(side * scale_factor)`` of level k-1's side (halves round to
-        even, as the 2013 library did), at least 1.
+        (Lanczos, as sides never grow) to the size :func:`ScalePyramidShapes`
+        gives: each side ``numpy.round(side * scale_factor)`` of level k-1's side
+        (halves round to even, as the 2013 library did), at least 1.
 
     Raises
     ------
@@ -414,8 +449,8 @@ def MakeScalePyramid(data: np.ndarray, num_layers: int, scale_factor: float,
     scale_factor = _checks.real(scale_factor, "scale_factor", 0.0, 1.0,
                                 low_open=True, high_open=True)
     backend = _backend(backend)
-    sizes, complete = _pyramid_sizes(data.shape[0], data.shape[1], num_layers, scale_factor)
-    if not complete:
+    sizes = ScalePyramidShapes(data.shape, num_layers, scale_factor)
+    if len(sizes) < num_layers:
         raise ValueError(
             "num_layers must be <= %d for a %dx%d array at scale_factor %r (level %d, %dx%d, "
             "is the last that shrinks), got %s"
