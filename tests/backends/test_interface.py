@@ -333,3 +333,18 @@ def test_compiled_matches_reference_on_c_and_retina():
     np.testing.assert_array_equal(CythonBackend().GlobalMax(data), NumpyBackend().GlobalMax(data))
     np.testing.assert_allclose(CythonBackend().ContrastEnhance(data[0], 15, 1.0),
                                NumpyBackend().ContrastEnhance(data[0], 15, 1.0), atol=2e-5)
+
+
+def test_kernel_facts_come_from_the_kernel():
+    from glimpse import _resample
+    from glimpse.backends import numpy_backend
+
+    for filt, support in numpy_backend._SUPPORT.items():
+        assert _resample.support(filt) == support
+    with pytest.raises(ValueError, match="filter"):
+        _resample.support(0)
+    for args in [(100, 80, 50, 40, 1, None), (7, 9, 300, 2, 3, (10, 0, 20, 2))]:
+        box = args[5] or (0, 0, args[2], args[3])
+        expected = math.ceil(_resample.scratch_bytes(*args[:5], *box))
+        assert CythonBackend().ResampleScratchBytes(*args) == expected
+        assert expected >= 4 * (box[2] - box[0]) * (box[3] - box[1])
