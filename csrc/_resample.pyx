@@ -723,6 +723,22 @@ cdef int _alloc_table(_Table *t, Py_ssize_t n, Py_ssize_t k) except -1:
     return 0
 
 
+cdef int _check_call(Py_ssize_t H, Py_ssize_t W, Py_ssize_t width, Py_ssize_t height,
+                     int filter, Py_ssize_t x0, Py_ssize_t y0, Py_ssize_t x1,
+                     Py_ssize_t y1) except -1:
+    """ValueError unless the arguments of a :func:`resample` call are valid."""
+    if H < 1 or W < 1:
+        raise ValueError("src is empty (shape %d x %d)" % (H, W))
+    if width < 1 or height < 1:
+        raise ValueError("width and height must be >= 1, got %d x %d" % (width, height))
+    if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+        raise ValueError("window (%d, %d, %d, %d) is not inside the %d x %d output"
+                         % (x0, y0, x1, y1, width, height))
+    if filter not in (_BOX, _BILINEAR, _BICUBIC, _LANCZOS):
+        raise ValueError("filter must be BOX, BILINEAR, BICUBIC or LANCZOS, got %d" % filter)
+    return 0
+
+
 cpdef double support(int filter) except -1.0:
     """Base half-width of a filter's kernel, in input pixels when enlarging.
 
@@ -773,15 +789,7 @@ cpdef double scratch_bytes(Py_ssize_t H, Py_ssize_t W, Py_ssize_t width, Py_ssiz
     ValueError
         If the sizes, window or filter are invalid.
     """
-    if H < 1 or W < 1:
-        raise ValueError("src is empty (shape %d x %d)" % (H, W))
-    if width < 1 or height < 1:
-        raise ValueError("width and height must be >= 1, got %d x %d" % (width, height))
-    if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
-        raise ValueError("window (%d, %d, %d, %d) is not inside the %d x %d output"
-                         % (x0, y0, x1, y1, width, height))
-    if filter not in (_BOX, _BILINEAR, _BICUBIC, _LANCZOS):
-        raise ValueError("filter must be BOX, BILINEAR, BICUBIC or LANCZOS, got %d" % filter)
+    _check_call(H, W, width, height, filter, x0, y0, x1, y1)
     cdef double cw = x1 - x0, ch = y1 - y0, h = H, w = W
     cdef double f = sizeof(float), d = sizeof(double), p = sizeof(Py_ssize_t)
     cdef double hs = _scale(W, width), vs = _scale(H, height)
@@ -861,15 +869,7 @@ def resample(const real_t[:, :] src not None, Py_ssize_t width, Py_ssize_t heigh
            [1., 1., 1.]], dtype=float32)
     """
     cdef Py_ssize_t H = src.shape[0], W = src.shape[1]
-    if H < 1 or W < 1:
-        raise ValueError("src is empty (shape %d x %d)" % (H, W))
-    if width < 1 or height < 1:
-        raise ValueError("width and height must be >= 1, got %d x %d" % (width, height))
-    if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
-        raise ValueError("window (%d, %d, %d, %d) is not inside the %d x %d output"
-                         % (x0, y0, x1, y1, width, height))
-    if filter not in (_BOX, _BILINEAR, _BICUBIC, _LANCZOS):
-        raise ValueError("filter must be BOX, BILINEAR, BICUBIC or LANCZOS, got %d" % filter)
+    _check_call(H, W, width, height, filter, x0, y0, x1, y1)
     if order not in (0, 1, 2):
         raise ValueError("order must be 0, 1 or 2, got %d" % order)
     cdef Py_ssize_t cw = x1 - x0, ch = y1 - y0

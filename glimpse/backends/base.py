@@ -56,6 +56,7 @@ _FILTERS = {LANCZOS: "LANCZOS", BILINEAR: "BILINEAR", BICUBIC: "BICUBIC", BOX: "
 #: kernel width, stride and patch width.
 MAX_SIDE = 2**31 - 1
 _MAX_INTP = int(np.iinfo(np.intp).max)
+_F32_MAX = float(np.finfo(np.float32).max)
 
 #: Default ``bias`` of the S operations that use it (the S1 default of the HMAX model).
 DEFAULT_BIAS = 0.01
@@ -67,16 +68,8 @@ def _out_side(i, k, s):
     return (i - k) // s + 1 if i >= k else 0
 
 
-def _nonfinite_index(a):
-    """Index (tuple) of the first non-finite value of a float array."""
-    return tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
-
-
 def _all_finite(a):
-    """Whether a float array holds only finite values (a sum first: one fast pass)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(a.sum()):
-            return True
+    """Whether a float array holds only finite values."""
     return bool(np.isfinite(a).all())
 
 
@@ -702,7 +695,6 @@ class Backend(abc.ABC):
         MemoryError
             If the call would need more than the machine's memory.
         """
-        original = data
         data = _checks.array(data, "data", 2)
         if data.size == 0:
             raise ValueError("data must not be empty, got shape %r" % (data.shape,))
@@ -715,12 +707,17 @@ class Backend(abc.ABC):
                                                               box)
         _checks.memory(self._ResampleScratchBytes(ih, iw, width, height, filter, box),
                        "resizing a %dx%d array to size (%d, %d)" % (ih, iw, width, height))
+        lo, hi = data.min(), data.max()  # one pass each: NaN propagates, infinities show
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            _checks.finite(data, "data")  # the message names the first bad value
+        largest = max(-float(lo), float(hi))
+        if largest > _F32_MAX:
+            raise ValueError("data must hold values within float32 range (|x| <= %g), got %g: "
+                             "out of float32 range" % (_F32_MAX, largest))
         out = self._Resample(data, width, height, filter, box)
-        if not _all_finite(out):
-            # finite input gives a finite result unless the values are near float32's limit
-            _checks.finite(original if isinstance(original, np.ndarray) else data, "data")
-            with np.errstate(over="ignore"):
-                largest = float(np.abs(data).max())
+        # the filters overshoot by less than a factor of 2 per pass: only values near
+        # float32's limit can leave its range
+        if largest > _F32_MAX / 4 and not _all_finite(out):
             raise ValueError("data must hold values well within float32 range to be resized, "
                              "got |x| up to %g: the result would be out of float32 range"
                              % largest)

@@ -229,7 +229,7 @@ def ScaleImage(img: ImageOrArray, size: Size, backend: Backend | None = None) ->
     if isinstance(img, Image.Image):
         _check_pil(img)
         return _resize_pil(img, (width, height), backend)
-    return backend.Resample(_checks.finite(_check_array(img, "img"), "img"), width, height)
+    return backend.Resample(_check_array(img, "img"), width, height)
 
 
 def ScaledSize(size: Size, method: str, length: int, aspect_ratio: float = 1.0) -> tuple[int, int]:
@@ -351,7 +351,7 @@ def ScaleAndCropImage(img: ImageOrArray, size: Size,
         if scaled != img.size:
             img = _resize_pil(img, scaled, backend, box)
         return img.crop(box)
-    data = _checks.finite(_check_array(img, "img"), "img")
+    data = _check_array(img, "img")
     scaled, box = ScaleAndCropSize((data.shape[1], data.shape[0]), (width, height))
     return backend.Resample(data, scaled[0], scaled[1], box=box)
 

@@ -119,7 +119,10 @@ def test_bad_sizes(size):
     ],
 )
 def test_bad_arrays(data, exc):
-    with pytest.raises(exc, match="img"):
+    # the kind and shape of img are checked by ScaleImage, its values by the backend
+    name = "data" if data.__class__ is np.ndarray and data.dtype.kind == "f" and \
+        data.size and not np.isfinite(data).all() else "img"
+    with pytest.raises(exc, match=name):
         gimage.ScaleImage(data, (2, 2))
 
 

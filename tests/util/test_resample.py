@@ -628,10 +628,11 @@ def test_pyramid_bad_arrays(data, exc):
 def test_non_finite_values(value, dtype):
     a = np.ones((6, 7), dtype)
     a[2, 3] = value
+    # the backend checks the values, once, and names the first bad one
     for func in (gimage.ScaleImage, gimage.ScaleAndCropImage):
-        with pytest.raises(ValueError, match="img"):
+        with pytest.raises(ValueError, match=r"must hold finite values, got .* \(2, 3\)"):
             func(a, (3, 3))
-    with pytest.raises(ValueError, match="data"):
+    with pytest.raises(ValueError, match="data must hold finite values"):
         gimage.MakeScalePyramid(a, 2, 0.5)
 
 
