@@ -317,7 +317,7 @@ class Backend(abc.ABC):
             nbytes = _F32.itemsize
             for side in shape:
                 nbytes *= side
-            _checks.memory(nbytes, "the output of %s, of shape %r," % (what, shape))
+            _checks.memory(nbytes, "the output of %s, of shape %r,", what, shape)
             return np.empty(shape, _F32)
         if not isinstance(out, np.ndarray):
             raise TypeError("out must be a numpy array or None, got %s" % _checks.show(out))
@@ -706,7 +706,7 @@ class Backend(abc.ABC):
         width, height, filter, box = self._resample_arguments(ih, iw, width, height, filter,
                                                               box)
         _checks.memory(self._ResampleScratchBytes(ih, iw, width, height, filter, box),
-                       "resizing a %dx%d array to size (%d, %d)" % (ih, iw, width, height))
+                       "resizing a %dx%d array to size (%d, %d)", ih, iw, width, height)
         lo, hi = data.min(), data.max()  # one pass each: NaN propagates, infinities show
         if not (np.isfinite(lo) and np.isfinite(hi)):
             _checks.finite(data, "data")  # the message names the first bad value
@@ -731,7 +731,7 @@ class Backend(abc.ABC):
         for b in bands:
             row *= b
         _checks.memory(n * row * _F32.itemsize + n * 3 * _INTP.itemsize,
-                       "the output of num_patches=%d patches of shape %r" % (n, shape[1:]))
+                       "the output of num_patches=%d patches of shape %r", n, shape[1:])
         if out is None:
             try:
                 return np.empty(shape, _F32), row

@@ -261,7 +261,7 @@ def float32_array(value, name: str, ndim: int | tuple[int, ...] | None = None) -
     return result
 
 
-def memory(nbytes: int, what: str) -> int:
+def memory(nbytes: int, what: str, *args) -> int:
     """``nbytes`` if that much memory may be asked for, else MemoryError.
 
     Parameters
@@ -269,7 +269,10 @@ def memory(nbytes: int, what: str) -> int:
     nbytes : int
         The size of an allocation about to be made.
     what : str
-        What it is for, for messages (``"the output of shape (3, 4)"``).
+        What it is for, for messages (``"the output of shape (3, 4)"``); with ``args``,
+        a format string, formatted only when the message is needed.
+    *args
+        Values for ``what``'s format.
 
     Returns
     -------
@@ -283,5 +286,5 @@ def memory(nbytes: int, what: str) -> int:
     """
     if nbytes > MEMORY_LIMIT:
         raise MemoryError("%s needs %d bytes, more than this machine's memory (%d bytes)"
-                          % (what, nbytes, MEMORY_LIMIT))
+                          % (what % args if args else what, nbytes, MEMORY_LIMIT))
     return nbytes
