@@ -14,7 +14,7 @@ from typing import Sequence, Union
 import numpy as np
 from PIL import Image
 
-from ..backends import Backend, MakeBackend
+from ..backends import AsBackend, Backend
 from . import _checks
 
 __all__ = [
@@ -146,16 +146,6 @@ def _check_size(size, name="size"):
             _checks.integer(height, name + " height", 1, _MAX_SIDE))
 
 
-def _backend(backend):
-    """The backend that computes: ``backend``, or :func:`glimpse.backends.MakeBackend`'s."""
-    if backend is None:
-        return MakeBackend()
-    if not isinstance(backend, Backend):
-        raise TypeError("backend must be a glimpse.backends.Backend or None, got %s"
-                        % _checks.show(backend))
-    return backend
-
-
 def _filter_for(old_width, new_width):
     return Image.Resampling.BICUBIC if new_width > old_width else Image.Resampling.LANCZOS
 
@@ -225,7 +215,7 @@ def ScaleImage(img: ImageOrArray, size: Size, backend: Backend | None = None) ->
     (2, 3)
     """
     width, height = _check_size(size)
-    backend = _backend(backend)
+    backend = AsBackend(backend)
     if isinstance(img, Image.Image):
         _check_pil(img)
         return _resize_pil(img, (width, height), backend)
@@ -344,7 +334,7 @@ def ScaleAndCropImage(img: ImageOrArray, size: Size,
     (220, 220)
     """
     width, height = _check_size(size)
-    backend = _backend(backend)
+    backend = AsBackend(backend)
     if isinstance(img, Image.Image):
         _check_pil(img)
         scaled, box = ScaleAndCropSize(img.size, (width, height))
@@ -448,7 +438,7 @@ def MakeScalePyramid(data: np.ndarray, num_layers: int, scale_factor: float,
     num_layers = _checks.integer(num_layers, "num_layers", 1)
     scale_factor = _checks.real(scale_factor, "scale_factor", 0.0, 1.0,
                                 low_open=True, high_open=True)
-    backend = _backend(backend)
+    backend = AsBackend(backend)
     sizes = ScalePyramidShapes(data.shape, num_layers, scale_factor)
     if len(sizes) < num_layers:
         raise ValueError(

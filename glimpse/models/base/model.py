@@ -10,12 +10,12 @@ from PIL import Image
 
 from ...backends import (
     ACTIVATION_DTYPE,
+    AsBackend,
     Backend,
     BackendError,
     InputLoadError,
     InputSizeError,
     InputSource,
-    MakeBackend,
 )
 from ...util import _checks, gimage
 from ...util import dataflow
@@ -146,11 +146,7 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params,
     """
     if not isinstance(params, Params):
         raise TypeError("params must be a Params object, got %s" % type(params).__name__)
-    if backend is None:
-        backend = MakeBackend()
-    elif not isinstance(backend, Backend):
-        raise TypeError("backend must be a glimpse.backends.Backend or None, got %s"
-                        % _checks.show(backend))
+    backend = AsBackend(backend)
     if isinstance(img, Image.Image):
         data = gimage.ImageToArray(img)
     elif isinstance(img, np.ndarray):
@@ -212,11 +208,7 @@ class Model(dataflow.DataFlow):
         super().__init__()
         if params is None and isinstance(backend, Params):
             backend, params = None, backend
-        if backend is None or isinstance(backend, str):
-            backend = MakeBackend(backend)
-        elif not isinstance(backend, Backend):
-            raise TypeError("backend must be a glimpse.backends.Backend, a backend name or "
-                            "None, got %s" % _checks.show(backend))
+        backend = AsBackend(backend)
         if params is None:
             params = self.ParamClass()
         elif not isinstance(params, self.ParamClass):

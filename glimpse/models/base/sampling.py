@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ...backends import Backend, MakeBackend
-from ...util import _checks
+from ...backends import AsBackend
 
 __all__ = ["SamplePatchesFromData"]
 
@@ -112,9 +111,4 @@ def SamplePatchesFromData(data, patch_width, num_patches, rng=None, out=None, ba
     >>> patches is buf
     True
     """
-    if backend is None:
-        backend = MakeBackend()
-    elif not isinstance(backend, Backend):
-        raise TypeError("backend must be a glimpse.backends.Backend or None, got %s"
-                        % _checks.show(backend))
-    return backend.SampleGatherPatches(data, patch_width, num_patches, rng=rng, out=out)
+    return AsBackend(backend).SampleGatherPatches(data, patch_width, num_patches, rng=rng, out=out)
