@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from . import __version__, _cli_show, glab
-from .backends import InputLoadError, InputSizeError
+from .backends import InputLoadError, InputSizeError, InputSource
 from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
 from .models.base.param import ASPECT_RATIO_RANGE, RESIZE_LENGTH_RANGE
 from .pools import POOLS, MakePool, WorkerError
@@ -366,6 +366,11 @@ def _build_parser():
     sample.add_argument("--strict", action="store_true",
                         help="fail (exit status 1) if any image is skipped")
     sample.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    sample.add_argument("--exact", action="store_true",
+                        help="build the image layer from the RGB a JPEG decodes to, bit for "
+                        "bit as the library does from an opened image (default: from the "
+                        "luma the JPEG stores, reduced by its decoder while at least 4 times "
+                        "the resize target: faster, within 0.02 of the exact layer)")
 
     prepare = sub.add_parser(
         "prepare", help="write the prepared image layer as a PNG",
@@ -390,12 +395,13 @@ def _build_parser():
 
 def _sample_one(job):
     """Sample one image (runs on a worker). Returns (index, patches, locs, error)."""
-    index, path, params, num_patches, width, seed_seq, max_pixels = job
+    index, path, params, num_patches, width, seed_seq, max_pixels, exact = job
     _with_max_pixels(max_pixels)
     model = Model(Params(**params))
     try:
         patches, locs = SamplePatches(
-            model, Layer.IMAGE, num_patches, width, path, rng=np.random.default_rng(seed_seq)
+            model, Layer.IMAGE, num_patches, width, InputSource(path, exact=exact),
+            rng=np.random.default_rng(seed_seq)
         )
     except InputLoadError as err:
         return index, None, None, "unreadable: %s" % _load_reason(err)
@@ -431,7 +437,8 @@ def _run_sample(args):
     _with_max_pixels(args.max_pixels)
     children = np.random.SeedSequence(seed).spawn(len(images))
     jobs = [
-        (i, path, params, args.num_patches, args.width, children[i], args.max_pixels)
+        (i, path, params, args.num_patches, args.width, children[i], args.max_pixels,
+         args.exact)
         for i, path in enumerate(images)
     ]
     results = []
@@ -470,6 +477,7 @@ def _run_sample(args):
             resize_method=np.array(args.resize_method),
             resize_length=np.int64(args.resize_length),
             aspect_ratio=np.float64(args.aspect_ratio),
+            exact=np.bool_(args.exact),
             glimpse_version=np.array(__version__),
         )
     print(

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from glimpse import glab
+from glimpse.backends import InputSource
 from glimpse.models.base import Layer, Model, Params, SamplePatches
 
 
@@ -57,12 +58,29 @@ def test_sample_directory_matches_library(corpus, tmp_path):
         children = np.random.SeedSequence(42).spawn(len(paths))
         model = Model(Params(image_resize_length=48, image_resize_method="scale long edge"))
         for k, i in enumerate((0, 1, 3)):
-            patches, locs = SamplePatches(model, Layer.IMAGE, 7, 9, good[k],
+            patches, locs = SamplePatches(model, Layer.IMAGE, 7, 9,
+                                          InputSource(good[k], exact=False),
                                           rng=np.random.default_rng(children[i]))
             np.testing.assert_array_equal(npz["patches"][7 * k:7 * k + 7], patches)
             np.testing.assert_array_equal(npz["locations"][7 * k:7 * k + 7], locs)
     assert "corrupt.png" in res.stderr and "tiny.png" in res.stderr
     assert "skipped 2 image(s)" in res.stderr
+
+
+def test_sample_exact_matches_library_on_paths(corpus, tmp_path):
+    out = tmp_path / "p.npz"
+    jpg = corpus / "a.jpg"
+    res = run("sample", jpg, "-n", 5, "-w", 9, "--seed", 3, "--resize-length", 48,
+              "--exact", "--output", out)
+    assert res.returncode == 0, res.stderr
+    model = Model(Params(image_resize_length=48))
+    child = np.random.SeedSequence(3).spawn(1)[0]
+    patches, locs = SamplePatches(model, Layer.IMAGE, 5, 9, str(jpg),
+                                  rng=np.random.default_rng(child))
+    with np.load(out) as npz:
+        assert bool(npz["exact"])
+        np.testing.assert_array_equal(npz["patches"], patches)
+        np.testing.assert_array_equal(npz["locations"], locs)
 
 
 def test_same_seed_same_file_whatever_workers(corpus, tmp_path):

@@ -6,7 +6,9 @@ import os
 import re
 import threading
 import warnings
+from typing import Callable
 
+import numpy as np
 from PIL import Image, ImageOps
 
 from .errors import InputLoadError
@@ -46,6 +48,26 @@ def _upright(img):
     return img
 
 
+def _draft_grey(img, max_scale):
+    """Ask a colour JPEG's decoder for luma, reduced as ``max_scale`` allows; the reduction."""
+    if img.format != "JPEG" or img.mode not in ("RGB", "YCbCr"):
+        return 1
+    width, height = img.size
+    try:
+        orientation = img.getexif().get(0x0112, 1)
+    except Exception:  # _upright leaves such an image as stored
+        orientation = 1
+    upright = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    limit = int(max_scale(*upright))
+    scale = next((s for s in (8, 4, 2) if s <= limit and width % s == 0 and height % s == 0), 1)
+    if img.draft("L", (width // scale, height // scale)) is None:
+        return 1  # the decoder cannot: the image is read as it is stored
+    if img.size != (width // scale, height // scale):  # pragma: no cover - Pillow's rule
+        raise OSError("the JPEG decoder reduced %dx%d to %dx%d, not by %d"
+                      % (width, height, img.width, img.height, scale))
+    return scale
+
+
 class InputSource:
     """An image file used as the input of a model.
 
@@ -53,15 +75,23 @@ class InputSource:
     ----------
     image_path : str or os.PathLike
         Path of the image file. It is not opened until :meth:`CreateImage`.
+    exact : bool
+        True (the default): a model builds its IMAGE layer from the RGB the file decodes
+        to (:meth:`CreateImage`), bit for bit as it does from the same image opened with
+        Pillow. False: from the luma a JPEG stores, reduced in the DCT domain while the
+        decoded image stays at least 4 times the model's resize target
+        (:meth:`CreateGreyImage`); faster, and within 0.02 of the exact layer (see the
+        README's "Corpus throughput").
 
     Notes
     -----
-    Two sources are equal when their paths are equal (as given, not resolved).
+    Two sources are equal when their paths (as given, not resolved) and ``exact`` are
+    equal.
     """
 
-    __slots__ = ("image_path",)
+    __slots__ = ("image_path", "exact")
 
-    def __init__(self, image_path: str | os.PathLike[str]) -> None:
+    def __init__(self, image_path: str | os.PathLike[str], exact: bool = True) -> None:
         try:
             path = os.fspath(image_path)
         except TypeError:
@@ -70,7 +100,10 @@ class InputSource:
             ) from None
         if isinstance(path, bytes):
             path = os.fsdecode(path)
+        if not isinstance(exact, (bool, np.bool_)):
+            raise TypeError("exact must be True or False, got %r" % (exact,))
         self.image_path = path
+        self.exact = bool(exact)
 
     def CreateImage(self) -> Image.Image:
         """Read the image file.
@@ -89,8 +122,41 @@ class InputSource:
             than ``PIL.Image.MAX_IMAGE_PIXELS`` (Pillow's guard against decompression
             bombs; set it higher, or to None, to read larger images).
         """
+        return self._read(None)[0]
+
+    def CreateGreyImage(self, max_scale: Callable[[int, int], int]) -> tuple[Image.Image, int]:
+        """Read the image file, letting a JPEG decoder hand over its luma, maybe downscaled.
+
+        Parameters
+        ----------
+        max_scale : callable
+            Called with the upright image's (width, height) before anything is decoded;
+            returns the largest reduction (an integer) the caller accepts.
+
+        Returns
+        -------
+        img : PIL.Image.Image
+            As :meth:`CreateImage` gives it, except for JPEG files in colour: they come
+            out as mode 'L', the luma (ITU-R 601 Y) the file stores, decoded without
+            going through RGB; and when ``max_scale`` allows it, reduced by a factor 2,
+            4 or 8 in the DCT domain (the largest factor at most ``max_scale(width,
+            height)`` that divides both sides exactly, so the image covers the same
+            area). Other files are read as :meth:`CreateImage` reads them.
+        scale : int
+            The reduction applied (1, 2, 4 or 8): the file's image is ``scale`` times
+            the returned one on each side.
+
+        Raises
+        ------
+        InputLoadError
+            As :meth:`CreateImage`.
+        """
+        return self._read(max_scale)
+
+    def _read(self, max_scale):
         try:
             with _open(self.image_path) as img:
+                scale = 1 if max_scale is None else _draft_grey(img, max_scale)
                 img.load()
                 img = _upright(img)
         except FileNotFoundError:
@@ -102,21 +168,24 @@ class InputSource:
             ) from None
         except (OSError, ValueError, SyntaxError, EOFError) as err:
             raise InputLoadError(self, msg="cannot read image: %s" % err) from None
-        return img
+        return img, scale
 
     def __eq__(self, other):
         if not isinstance(other, InputSource):
             return NotImplemented
-        return self.image_path == other.image_path
+        return self.image_path == other.image_path and self.exact == other.exact
 
     def __hash__(self):
-        return hash(("InputSource", self.image_path))
+        return hash(("InputSource", self.image_path, self.exact))
 
     def __repr__(self):
-        return "InputSource(%r)" % (self.image_path,)
+        if self.exact:
+            return "InputSource(%r)" % (self.image_path,)
+        return "InputSource(%r, exact=False)" % (self.image_path,)
 
     def __getstate__(self):
-        return {"image_path": self.image_path}
+        return {"image_path": self.image_path, "exact": self.exact}
 
     def __setstate__(self, state):
         self.image_path = state["image_path"]
+        self.exact = bool(state.get("exact", True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any, Sequence, Union, cast
 
@@ -146,7 +147,43 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params,
     """
     if not isinstance(params, Params):
         raise TypeError("params must be a Params object, got %s" % type(params).__name__)
-    backend = AsBackend(backend)
+    return _prepare(img, params, AsBackend(backend), 1)
+
+
+def _resample_target(params, width, height):
+    """The size an image of (width, height) is resampled to (before any crop), or None."""
+    method = ResizeMethod(params.image_resize_method)
+    if method is ResizeMethod.NONE:
+        return None
+    length = params.image_resize_length
+    if method is ResizeMethod.SCALE_AND_CROP:
+        size = gimage.ScaledSize((width, height), method.value, length,
+                                 params.image_resize_aspect_ratio)
+        return gimage.ScaleAndCropSize((width, height), size)[0]
+    return gimage.ScaledSize((width, height), method.value, length)
+
+
+#: The decoded image stays at least this many times the resample target on each side when
+#: a JPEG decoder reduces it (closer to the target, the layer moves by up to 0.26).
+DRAFT_MARGIN = 4
+
+
+def _max_draft_scale(params, width, height):
+    """How much a decoder may reduce an image of (width, height) for ``params``."""
+    target = _resample_target(params, width, height)
+    if target is None:
+        return 1
+    return max(1, min(width // (DRAFT_MARGIN * target[0]),
+                      height // (DRAFT_MARGIN * target[1])))
+
+
+def _prepare(img, params, backend, scale):
+    """PrepareImage of an image that is the original reduced ``scale`` times on each side.
+
+    The output size and crop are computed from the original's size; the resampler maps
+    the whole reduced image onto them, which covers the same area (``scale`` divides the
+    original's sides).
+    """
     if isinstance(img, Image.Image):
         data = gimage.ImageToArray(img)
     elif isinstance(img, np.ndarray):
@@ -155,6 +192,7 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params,
         raise TypeError("img must be a PIL image or a 2D array, got %s" % type(img).__name__)
     method = ResizeMethod(params.image_resize_method)
     height, width = data.shape
+    height, width = height * scale, width * scale
     if method is ResizeMethod.NONE:
         return _unresized(data, img)
     length = params.image_resize_length
@@ -166,7 +204,7 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params,
         out = backend.Resample(data, scaled[0], scaled[1], box=box)
     else:
         size = gimage.ScaledSize((width, height), method.value, length)
-        if size == (width, height):
+        if size == data.shape[::-1]:
             return _unresized(data, img)
         out = backend.Resample(data, *size)
     return np.clip(out, 0.0, 1.0, out=out)
@@ -273,9 +311,13 @@ class Model(dataflow.DataFlow):
             raise BackendError("state has no image source to build the image layer from")
         if not isinstance(input_, InputSource):
             return PrepareImage(input_, self.params, self.backend)
-        img = input_.CreateImage()
+        if input_.exact:
+            img, scale = input_.CreateImage(), 1
+        else:
+            img, scale = input_.CreateGreyImage(functools.partial(_max_draft_scale,
+                                                                  self.params))
         try:
-            return PrepareImage(img, self.params, self.backend)
+            return _prepare(img, self.params, self.backend, scale)
         except ValueError as err:  # the file's content: NaN in a float image, ...
             raise InputLoadError(input_, msg="cannot use image: %s" % err) from None
 
