@@ -3,7 +3,7 @@
 
 Run from the repository root, with glimpse installed::
 
-    python benchmarks/bench_corpus.py             # full run, about a minute
+    python benchmarks/bench_corpus.py             # full run, under a minute
     python benchmarks/bench_corpus.py --quick     # smoke run
 
 The benchmark writes its own corpus into a temporary directory (seeded, so every run sees
@@ -170,13 +170,13 @@ def has_option(option):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small corpus, two rounds")
-    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 5, quick 2)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 3, quick 2)")
     parser.add_argument("-n", type=int, default=200, help="patches per image (default 200)")
     parser.add_argument("-w", type=int, default=11, help="patch width (default 11)")
     parser.add_argument("--only", default=None,
                         help="comma-separated commands to run (default: all)")
     args = parser.parse_args(argv)
-    rounds = args.rounds or (2 if args.quick else 5)
+    rounds = args.rounds or (2 if args.quick else 3)
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="glimpse-corpus-") as tmp:
         folder = os.path.join(tmp, "corpus")

@@ -29,8 +29,9 @@ def scratch_bytes(
 
 
 def resample(
-    # const real_t[:, :], any strides; float32 with contiguous rows or columns is read in place
-    src: npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    # const sample_t[:, :] (real_t or unsigned char), any strides; float32 with contiguous
+    # rows or columns is read in place; uint8 samples are read as value / 255 (float32)
+    src: npt.NDArray[np.float32] | npt.NDArray[np.float64] | npt.NDArray[np.uint8],
     width: int,  # Py_ssize_t
     height: int,  # Py_ssize_t
     filter: int,  # int

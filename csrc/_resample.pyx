@@ -35,6 +35,7 @@ first pass covers only the input lines those rows or columns need, so the
 result equals resizing to the full size and then cropping.
 """
 
+cimport cython
 from libc.math cimport sin, ceil, M_PI
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
@@ -42,6 +43,11 @@ from libc.string cimport memcpy, memset
 import numpy as np
 
 from _common cimport real_t
+
+# The element types the resampler reads: real_t, and 8-bit samples read as value / 255.
+ctypedef fused sample_t:
+    real_t
+    unsigned char
 
 # Filter codes: the values of PIL.Image.Resampling.
 LANCZOS = 1
@@ -723,7 +729,7 @@ cdef int _alloc_table(_Table *t, Py_ssize_t n, Py_ssize_t k) except -1:
     return 0
 
 
-def resample(const real_t[:, :] src not None, Py_ssize_t width, Py_ssize_t height,
+def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t height,
              int filter, Py_ssize_t x0, Py_ssize_t y0, Py_ssize_t x1, Py_ssize_t y1,
              int order=0):
     """Resize a 2D array to ``(height, width)`` and return the window ``[y0:y1, x0:x1]``.
@@ -732,8 +738,10 @@ def resample(const real_t[:, :] src not None, Py_ssize_t width, Py_ssize_t heigh
 
     Parameters
     ----------
-    src : 2D float32 or float64 array, any strides
-        Input, indexed (row, column). Values should be finite.
+    src : 2D float32, float64 or uint8 array, any strides
+        Input, indexed (row, column). Values should be finite. uint8 samples are read
+        as ``value / 255`` (a float32 division, as ``x / numpy.float32(255)`` computes
+        it), so a uint8 array gives bit for bit the result of its float32 scaled copy.
     width, height : int
         Full output size, each >= 1.
     filter : int
@@ -815,7 +823,7 @@ def resample(const real_t[:, :] src not None, Py_ssize_t width, Py_ssize_t heigh
     # is a whole number of floats (C order), or the same with the axes
     # swapped (Fortran order, transposed views), which runs transposed.
     cdef bint direct = False, direct_t = False
-    if real_t is float:
+    if sample_t is float:
         if <size_t>&src[0, 0] % sizeof(float) == 0:
             direct = (src.strides[1] == sizeof(float)
                       and src.strides[0] % <Py_ssize_t>sizeof(float) == 0)
@@ -823,10 +831,11 @@ def resample(const real_t[:, :] src not None, Py_ssize_t width, Py_ssize_t heigh
                         and src.strides[1] % <Py_ssize_t>sizeof(float) == 0)
     cdef bint by_columns = abs(src.strides[0]) < abs(src.strides[1])
     # reading a converted column is a contiguous loop the compiler vectorises
-    cdef bint unit_columns = src.strides[0] == <Py_ssize_t>sizeof(real_t)
+    cdef bint unit_columns = src.strides[0] == <Py_ssize_t>sizeof(sample_t)
     cdef bint transposed = False
     cdef const float *base = NULL
-    cdef const real_t *col
+    cdef const sample_t *col
+    cdef float f255 = 255.0  # 8-bit samples: float32 division, as numpy's x / float32(255)
     cdef float *line
     cdef Py_ssize_t sstride = 0
     cdef Py_ssize_t rx0 = x0, rx1 = x1, ry0 = y0, ry1 = y1   # needed input window
@@ -869,17 +878,26 @@ def resample(const real_t[:, :] src not None, Py_ssize_t width, Py_ssize_t heigh
                         if unit_columns:
                             col = &src[ry0, rx0 + c]
                             for r in range(rh):
-                                line[r] = <float>col[r]
+                                if sample_t is cython.uchar:
+                                    line[r] = <float>col[r] / f255
+                                else:
+                                    line[r] = <float>col[r]
                         else:
                             for r in range(rh):
-                                line[r] = <float>src[ry0 + r, rx0 + c]
+                                if sample_t is cython.uchar:
+                                    line[r] = <float>src[ry0 + r, rx0 + c] / f255
+                                else:
+                                    line[r] = <float>src[ry0 + r, rx0 + c]
                     base = conv
                     sstride = rh
                     transposed = True
                 else:
                     for r in range(rh):
                         for c in range(rw):
-                            conv[r * rw + c] = <float>src[ry0 + r, rx0 + c]
+                            if sample_t is cython.uchar:
+                                conv[r * rw + c] = <float>src[ry0 + r, rx0 + c] / f255
+                            else:
+                                conv[r * rw + c] = <float>src[ry0 + r, rx0 + c]
                     base = conv
                     sstride = rw
             if failed:

@@ -43,6 +43,7 @@ __all__ = ["Backend", "DEFAULT_BIAS", "DEFAULT_BETA", "LANCZOS", "BILINEAR", "BI
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
+_U8 = np.dtype(np.uint8)
 _INTP = np.dtype(np.intp)
 
 #: Resampling filters, with the values of ``PIL.Image.Resampling``.
@@ -723,6 +724,52 @@ class Backend(abc.ABC):
                              % largest)
         return out
 
+    def ResampleBytes(self, data, width, height, filter=None, box=None):
+        """Resize a 2D array of 8-bit samples read as fractions of 255.
+
+        The result is that of :meth:`Resample` on ``data.astype(numpy.float32) /
+        numpy.float32(255)``, without that full-size float copy: the compiled backend
+        divides each sample of the window it reads as it converts it, so its result
+        equals that of its :meth:`Resample` on the scaled copy bit for bit.
+
+        Parameters
+        ----------
+        data : ndarray of uint8, 2D (H, W)
+            Non-empty, any strides (an 8-bit greyscale image as ``numpy.asarray`` gives
+            it).
+        width, height, filter, box
+            As for :meth:`Resample`.
+
+        Returns
+        -------
+        ndarray of float32, shape (bottom - top, right - left)
+            As for :meth:`Resample`; values of Lanczos and bicubic resizes overshoot
+            [0, 1] near edges (they are not clipped).
+
+        Raises
+        ------
+        TypeError
+            If ``data`` is not an array of uint8, or a size is not an integer.
+        ValueError
+            If ``data`` is not 2D or is empty; if a size, the filter or the box is out
+            of range.
+        MemoryError
+            If the call would need more than the machine's memory.
+        """
+        if not isinstance(data, np.ndarray) or data.dtype != _U8:
+            raise TypeError("data must be a numpy array of uint8, got %s"
+                            % (("an array of %s" % data.dtype) if isinstance(data, np.ndarray)
+                               else _checks.show(data)))
+        data = _checks.array(data, "data", 2)
+        if data.size == 0:
+            raise ValueError("data must not be empty, got shape %r" % (data.shape,))
+        ih, iw = data.shape
+        width, height, filter, box = self._resample_arguments(ih, iw, width, height, filter,
+                                                              box)
+        _checks.memory(self._ResampleScratchBytes(ih, iw, width, height, filter, box),
+                       "resizing a %dx%d array to size (%d, %d)", ih, iw, width, height)
+        return self._ResampleBytes(data, width, height, filter, box)
+
     # -- patches --------------------------------------------------------------------------
 
     def _patch_output(self, out, n, bands, width, originals):
@@ -887,6 +934,10 @@ class Backend(abc.ABC):
     def _Resample(self, data, width, height, filter, box):
         """Return the float32 window ``box`` of ``data`` (2D float32/float64, aligned, any
         strides, non-empty) resized to (height, width)."""
+
+    @abc.abstractmethod
+    def _ResampleBytes(self, data, width, height, filter, box):
+        """``_Resample`` of ``data / float32(255)`` for 2D uint8 ``data`` (any strides)."""
 
     @abc.abstractmethod
     def _ResampleScratchBytes(self, iheight, iwidth, width, height, filter, box):

@@ -47,6 +47,11 @@ class CythonBackend(Backend):
         return _resample.resample(data, width, height, filter, *box)
 
     @staticmethod
+    def _ResampleBytes(data, width, height, filter, box):
+        # the kernel reads 8-bit samples as value / 255 (a float32 division)
+        return _resample.resample(data, width, height, filter, *box)
+
+    @staticmethod
     def _ResampleScratchBytes(iheight, iwidth, width, height, filter, box):
         return _resample.scratch_bytes(iheight, iwidth, width, height, filter, *box)
 

@@ -178,6 +178,11 @@ class NumpyBackend(Backend):
                 a = a @ _resample_weights(filter, a.shape[1], width, left, right).T
             return np.ascontiguousarray(a, dtype=np.float32)
 
+    @classmethod
+    def _ResampleBytes(cls, data, width, height, filter, box):
+        return cls._Resample(data.astype(np.float32) / np.float32(255), width, height, filter,
+                             box)
+
     @staticmethod
     def _ResampleScratchBytes(iheight, iwidth, width, height, filter, box):
         cw, ch = box[2] - box[0], box[3] - box[1]

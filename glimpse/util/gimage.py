@@ -19,6 +19,7 @@ from . import _checks
 
 __all__ = [
     "ImageToArray",
+    "ImageToBytes",
     "ArrayToImage",
     "ScaleImage",
     "ScaleAndCropImage",
@@ -104,6 +105,34 @@ def ImageToArray(img: Image.Image) -> np.ndarray:
     out = rgb @ _LUMA
     out /= np.float32(255.0)
     return np.clip(out, 0.0, 1.0, out=out)
+
+
+def ImageToBytes(img: Image.Image) -> np.ndarray | None:
+    """The 8-bit grey samples of an image that stores them, else None.
+
+    Parameters
+    ----------
+    img : PIL.Image.Image
+        Input image.
+
+    Returns
+    -------
+    ndarray of uint8, shape (height, width), or None
+        For modes whose grey is an 8-bit band ('L', 'LA', 'La', 'YCbCr': the first
+        band), that band; :func:`ImageToArray` gives it divided by 255 (in float32).
+        None for other modes.
+
+    Raises
+    ------
+    TypeError
+        If `img` is not a PIL image.
+    ValueError
+        If the image is empty.
+    """
+    _check_pil(img)
+    if img.mode not in _GREY_FIRST_BAND:
+        return None
+    return np.asarray(img if img.mode == "L" else img.getchannel(0))
 
 
 def ArrayToImage(data: np.ndarray) -> Image.Image:

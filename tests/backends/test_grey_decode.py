@@ -9,6 +9,7 @@ from PIL import Image
 from glimpse.backends import InputLoadError, InputSource
 from glimpse.models.base import BuildLayer, Layer, Model, Params, PrepareImage
 from glimpse.models.base.model import DRAFT_MARGIN, _max_draft_scale
+from glimpse.util import gimage
 
 
 def _picture(rng, width, height):
@@ -142,3 +143,27 @@ def test_input_source_exact_argument(tmp_path):
         assert back == src and hash(back) == hash(src)
     with pytest.raises(InputLoadError, match="no such image file"):
         InputSource(str(tmp_path / "missing.jpg"), exact=False).CreateGreyImage(lambda w, h: 1)
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "YCbCr"])
+@pytest.mark.parametrize("method", ["scale short edge", "scale and crop", "none"])
+@pytest.mark.parametrize("backend", ["cython", "numpy"])
+def test_eight_bit_grey_images_resample_from_their_bytes_bit_for_bit(mode, method, backend):
+    img = _picture(np.random.default_rng(6), 90, 70).convert(mode)
+    model = Model(backend, Params(image_resize_length=33, image_resize_method=method))
+    got = PrepareImage(img, model.params, model.backend)
+    data = gimage.ImageToArray(img)
+    if method == "none":
+        want = data
+    elif method == "scale and crop":
+        size = gimage.ScaledSize((90, 70), method, 33)
+        scaled, box = gimage.ScaleAndCropSize((90, 70), size)
+        want = model.backend.Resample(data, scaled[0], scaled[1], box=box)
+    else:
+        want = model.backend.Resample(data, *gimage.ScaledSize((90, 70), method, 33))
+    want = np.clip(want, 0, 1)
+    assert got.dtype == np.float32 and np.array_equal(got, want)
+    assert gimage.ImageToBytes(img).dtype == np.uint8
+    assert gimage.ImageToBytes(img.convert("RGB")) is None
+    with pytest.raises(TypeError, match="img must be a PIL image"):
+        gimage.ImageToBytes(data)

@@ -64,6 +64,8 @@ def _good_calls():
         "InputMapShapeForOutput": ((3, 3, 1, 4, 4), {}),
         "PrepareArray": ((data,), {}),
         "Resample": ((data[0], 4, 5), dict(filter=1, box=(0, 0, 4, 5))),
+        "ResampleBytes": ((np.arange(36, dtype=np.uint8).reshape(6, 6), 4, 5),
+                          dict(filter=1, box=(0, 0, 4, 5))),
         "ResampleScratchBytes": ((6, 6, 4, 5), dict(filter=1, box=None)),
         "GatherPatches": ((data, np.array([[0, 1, 2], [1, 3, 3]]), 3), dict(out=None)),
         "SampleGatherPatches": ((data, 3, 4), dict(rng=0, out=None)),

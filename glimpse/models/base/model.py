@@ -94,6 +94,8 @@ def _check_unit_array(data, name="source", copy=True):
 
 def _unresized(data, img):
     """``data`` as a float32 array of its own (never the caller's array ``img``)."""
+    if data.dtype == np.uint8:  # an 8-bit grey image's bytes: ImageToArray's values
+        return data.astype(ACTIVATION_DTYPE) / ACTIVATION_DTYPE(255.0)
     if data is img:
         return np.array(data, dtype=ACTIVATION_DTYPE, order="C", copy=True)
     return data
@@ -182,10 +184,13 @@ def _prepare(img, params, backend, scale):
 
     The output size and crop are computed from the original's size; the resampler maps
     the whole reduced image onto them, which covers the same area (``scale`` divides the
-    original's sides).
+    original's sides). An 8-bit grey image is resampled from its bytes (the backend
+    divides by 255 as it reads them: no full-size float copy), with the same result.
     """
+    data8 = None
     if isinstance(img, Image.Image):
-        data = gimage.ImageToArray(img)
+        data8 = gimage.ImageToBytes(img)
+        data = gimage.ImageToArray(img) if data8 is None else data8
     elif isinstance(img, np.ndarray):
         data = _check_unit_array(img, "img", copy=False)
     else:
@@ -193,6 +198,7 @@ def _prepare(img, params, backend, scale):
     method = ResizeMethod(params.image_resize_method)
     height, width = data.shape
     height, width = height * scale, width * scale
+    resample = backend.Resample if data8 is None else backend.ResampleBytes
     if method is ResizeMethod.NONE:
         return _unresized(data, img)
     length = params.image_resize_length
@@ -201,12 +207,12 @@ def _prepare(img, params, backend, scale):
             (width, height), method.value, length, params.image_resize_aspect_ratio
         )
         scaled, box = gimage.ScaleAndCropSize((width, height), size)
-        out = backend.Resample(data, scaled[0], scaled[1], box=box)
+        out = resample(data, scaled[0], scaled[1], box=box)
     else:
         size = gimage.ScaledSize((width, height), method.value, length)
         if size == data.shape[::-1]:
             return _unresized(data, img)
-        out = backend.Resample(data, *size)
+        out = resample(data, *size)
     return np.clip(out, 0.0, 1.0, out=out)
 
 
