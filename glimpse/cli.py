@@ -441,22 +441,32 @@ def _run_sample(args):
          args.exact)
         for i, path in enumerate(images)
     ]
-    results = []
+    # Written as the results arrive, in order: one output array, allocated with the first
+    # result, no per-image list to concatenate at the end (a skipped image leaves no gap:
+    # the rows kept are a prefix).
+    w, n = args.width, args.num_patches
+    patches = locations = image_index = None
+    kept, skipped = [], []
     with make_pool(args, len(jobs)) as pool, progress_bar(len(jobs), args.quiet) as bar:
-        for result in pool.map(_sample_one, jobs, progress=bar.update):
-            results.append(result)
-
-    w = args.width
-    kept = [r for r in results if r[3] is None]
-    skipped = [(images[r[0]], r[3]) for r in results if r[3] is not None]
+        for index, got, locs, error in pool.map(_sample_one, jobs, progress=bar.update):
+            if error is not None:
+                skipped.append((images[index], error))
+                continue
+            if patches is None:
+                patches = np.empty((len(jobs) * n,) + got.shape[1:], got.dtype)
+                locations = np.empty((len(jobs) * n, 3), np.int64)
+                image_index = np.empty(len(jobs) * n, np.int64)
+            rows = slice(len(kept) * n, (len(kept) + 1) * n)
+            patches[rows] = got
+            locations[rows] = locs
+            image_index[rows] = index
+            kept.append(index)
     for path, reason in skipped:
         print("glimpse: skipped %s: %s" % (path, reason), file=sys.stderr)
     if kept:
-        patches = np.concatenate([r[1] for r in kept])
-        locations = np.concatenate([r[2] for r in kept]).astype(np.int64)
-        image_index = np.concatenate(
-            [np.full(len(r[1]), r[0], dtype=np.int64) for r in kept]
-        )
+        patches = patches[:len(kept) * n]
+        locations = locations[:len(kept) * n]
+        image_index = image_index[:len(kept) * n]
     else:
         patches = np.empty((0, w, w), np.float32)
         locations = np.empty((0, 3), np.int64)
