@@ -27,6 +27,11 @@ Commands, each a fresh Python process doing the whole job (same images, same job
   (``Image.open(path).load()``).
 * ``python``: an interpreter that imports numpy and Pillow and exits (the memory floor).
 
+A second table, in process, times the IMAGE layer of up to three files of each kind
+through the exact path (RGB decode) and the grey path (``InputSource(path,
+exact=False)``, what ``glimpse sample`` uses by default), and gives the largest and the
+mean absolute difference between the two layers.
+
 Method: every round runs each command once, in an order shuffled every round; the table
 gives the median wall time over rounds, the median over rounds of each command's time
 divided by ``glimpse-1``'s time in the same round (``x g1``; for peers, > 1 means glimpse
@@ -168,6 +173,38 @@ def has_option(option):
     return option in out
 
 
+def layer_accuracy(folder, rounds, min_seconds):
+    """Per file kind: IMAGE layer build time (exact vs grey) and the layers' difference."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from _harness import interleaved_rounds
+
+    from glimpse.backends import InputSource
+    from glimpse.models.base import BuildLayer, Layer, Model
+
+    model = Model()
+    kinds = {}
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        with Image.open(path) as img:
+            kinds.setdefault("%s %dx%d" % (img.format, img.width, img.height), []).append(path)
+    print("IMAGE layer per file (in process, %d rounds): exact = RGB decode, grey = the luma "
+          "the JPEG stores, reduced while >= 4x the target" % rounds)
+    print("%-16s %6s %9s %9s %7s %10s %10s" % ("file", "files", "exact ms", "grey ms",
+                                               "speedup", "max |d|", "mean |d|"))
+    for kind, paths in kinds.items():
+        def build(exact, paths=paths):
+            return [BuildLayer(model, Layer.IMAGE, InputSource(p, exact=exact))[Layer.IMAGE]
+                    for p in paths[:3]]
+        times = interleaved_rounds({"exact": lambda: build(True), "grey": lambda: build(False)},
+                                   rounds, min_seconds)
+        diffs = [np.abs(a.astype(np.float64) - b) for a, b in zip(build(True), build(False))]
+        ratio = statistics.median(a / b for a, b in zip(times["exact"], times["grey"]))
+        print("%-16s %6d %9.2f %9.2f %7.2f %10.4f %10.2e"
+              % (kind, len(paths), 1e3 * statistics.median(times["exact"]) / len(diffs),
+                 1e3 * statistics.median(times["grey"]) / len(diffs), ratio,
+                 max(d.max() for d in diffs), np.mean([d.mean() for d in diffs])))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small corpus, two rounds")
@@ -232,6 +269,8 @@ def main(argv=None):
             extra = max(rss["glimpse-1"]) - max(rss["python"])
             print("glimpse-1 peak above the bare interpreter (numpy + Pillow): %.1f MB = "
                   "%.2fx the patches written" % (extra / 1e6, extra / output_bytes))
+        if not args.only:
+            layer_accuracy(folder, rounds, 0.05 if args.quick else 0.2)
     return 0
 
 
