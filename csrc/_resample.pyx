@@ -832,6 +832,7 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
     cdef bint by_columns = abs(src.strides[0]) < abs(src.strides[1])
     # reading a converted column is a contiguous loop the compiler vectorises
     cdef bint unit_columns = src.strides[0] == <Py_ssize_t>sizeof(sample_t)
+    cdef bint unit_rows = src.strides[1] == <Py_ssize_t>sizeof(sample_t)
     cdef bint transposed = False
     cdef const float *base = NULL
     cdef const sample_t *col
@@ -893,11 +894,21 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
                     transposed = True
                 else:
                     for r in range(rh):
-                        for c in range(rw):
-                            if sample_t is cython.uchar:
-                                conv[r * rw + c] = <float>src[ry0 + r, rx0 + c] / f255
-                            else:
-                                conv[r * rw + c] = <float>src[ry0 + r, rx0 + c]
+                        line = conv + r * rw
+                        if unit_rows:
+                            # a contiguous row: a loop the compiler vectorises
+                            col = &src[ry0 + r, rx0]
+                            for c in range(rw):
+                                if sample_t is cython.uchar:
+                                    line[c] = <float>col[c] / f255
+                                else:
+                                    line[c] = <float>col[c]
+                        else:
+                            for c in range(rw):
+                                if sample_t is cython.uchar:
+                                    line[c] = <float>src[ry0 + r, rx0 + c] / f255
+                                else:
+                                    line[c] = <float>src[ry0 + r, rx0 + c]
                     base = conv
                     sstride = rw
             if failed:
