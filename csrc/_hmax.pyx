@@ -1,0 +1,252 @@
+"""HMAX kernels (private): correlation, window norms, im2col, epilogues, max pooling.
+
+:mod:`glimpse.backends._compiled_hmax` composes these with ``numpy.matmul``; the public,
+validating face is the backend interface. Every kernel trusts its arguments:
+
+* arrays are float32 (norm scratch float64) and C-contiguous, as the memoryview types say;
+* ``data`` is (bands, H, W), ``kernels`` (n, bands, kh, kw) with the same bands;
+* ``out`` has exactly the output shape of the operation, ``(H - kh) // s + 1`` by
+  ``(W - kw) // s + 1``, and is not empty (the Python layer returns empty outputs untouched);
+* chunk bounds ``0 <= p0 < p1 <= oh * ow`` and scratch sizes fit the chunk.
+
+The GIL is released for the whole of every computation.
+"""
+
+from libc.math cimport sqrt
+from libc.stdlib cimport free, malloc
+
+cdef extern from "_hmax_simd.h" nogil:
+    void glimpse_corr(const float *data, Py_ssize_t B, Py_ssize_t H, Py_ssize_t W,
+                      const float *kernels, Py_ssize_t n, Py_ssize_t kh, Py_ssize_t kw,
+                      float *out, Py_ssize_t oh, Py_ssize_t ow, Py_ssize_t y0,
+                      Py_ssize_t y1) noexcept
+    void glimpse_epilogue(int mode, float *out, Py_ssize_t ostride, Py_ssize_t n,
+                          Py_ssize_t np, const float *vec, const float *ww,
+                          float coef) noexcept
+    float glimpse_max(const float *a, Py_ssize_t n) noexcept
+    void glimpse_vmax(float *m, const float *a, Py_ssize_t n) noexcept
+
+cdef enum:
+    # Epilogue modes: what is done to the products <x, w> of a block of output.
+    C_RBF = 0          # exp(coef * max(||x||^2 + ||w||^2 + out, 0)), out holding -2 <x, w>
+    C_NORM_RBF = 1     # exp(coef * (1 - out / sqrt(max(||x||^2, bias))))
+    C_NORM_DOT = 2     # out / sqrt(max(||x||^2, bias))
+    C_DOT = 3          # out unchanged
+    # What a pass over the windows leaves in vec besides the columns.
+    C_NORM_NONE = 0     # nothing
+    C_NORM_SQUARED = 1  # ||x||^2 (float32 of the float64 sum)
+    C_NORM_INVERSE = 2  # 1 / sqrt(max(||x||^2, bias))
+
+RBF = C_RBF
+NORM_RBF = C_NORM_RBF
+NORM_DOT = C_NORM_DOT
+DOT = C_DOT
+NORM_NONE = C_NORM_NONE
+NORM_SQUARED = C_NORM_SQUARED
+NORM_INVERSE = C_NORM_INVERSE
+
+
+cdef inline float _inv_norm(double sumsq, double bias) noexcept nogil:
+    if sumsq < bias:
+        sumsq = bias
+    return <float>(1.0 / sqrt(sumsq))
+
+
+def correlate(const float[:, :, ::1] data, const float[:, :, :, ::1] kernels, int mode,
+              double bias, float coef, float[:, :, ::1] out):
+    """Stride-1 valid correlation of ``data`` with few ``kernels`` into ``out``.
+
+    ``mode`` is DOT, NORM_DOT or NORM_RBF (``coef`` = -2 beta for NORM_RBF); the window
+    norms are summed in float64, one output row at a time (scratch O(W)).
+    """
+    cdef Py_ssize_t B = data.shape[0], H = data.shape[1], W = data.shape[2]
+    cdef Py_ssize_t n = kernels.shape[0], kh = kernels.shape[2], kw = kernels.shape[3]
+    cdef Py_ssize_t oh = out.shape[1], ow = out.shape[2]
+    cdef Py_ssize_t y, x, b, ky, kx
+    cdef double *colsq = NULL
+    cdef float *inv = NULL
+    cdef double acc, v
+    cdef const float *row
+    cdef bint failed = False
+    with nogil:
+        if mode != C_DOT:
+            colsq = <double *>malloc(W * sizeof(double))
+            inv = <float *>malloc(ow * sizeof(float))
+            failed = colsq == NULL or inv == NULL
+        if not failed:
+            for y in range(oh):
+                glimpse_corr(&data[0, 0, 0], B, H, W, &kernels[0, 0, 0, 0], n, kh, kw,
+                             &out[0, 0, 0], oh, ow, y, y + 1)
+                if mode == C_DOT:
+                    continue
+                for x in range(W):
+                    colsq[x] = 0.0
+                for b in range(B):
+                    for ky in range(kh):
+                        row = &data[b, y + ky, 0]
+                        for x in range(W):
+                            v = row[x]
+                            colsq[x] += v * v
+                for x in range(ow):
+                    acc = 0.0
+                    for kx in range(kw):
+                        acc += colsq[x + kx]
+                    inv[x] = _inv_norm(acc, bias)
+                glimpse_epilogue(mode, &out[0, y, 0], oh * ow, n, ow, inv, NULL, coef)
+        free(colsq)
+        free(inv)
+    if failed:
+        raise MemoryError("cannot allocate %d bytes of scratch" % (W * 8 + ow * 4))
+
+
+def im2col(const float[:, :, ::1] data, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t s,
+           Py_ssize_t ow, Py_ssize_t p0, Py_ssize_t p1, const float[::1] center, int norm,
+           double bias, float[:, ::1] cols, double[::1] acc, float[::1] vec):
+    """Lay the windows of output positions ``p0 <= p < p1`` out as columns.
+
+    ``cols[(b * kh + ky) * kw + kx, p - p0] = data[b, y*s + ky, x*s + kx] - center[...]``
+    with ``p = y * ow + x``. With ``norm`` NORM_SQUARED or NORM_INVERSE, ``vec[p - p0]``
+    receives the column's squared norm or its clipped inverse norm (summed in ``acc``, in
+    float64).
+    """
+    cdef Py_ssize_t B = data.shape[0], m = p1 - p0
+    cdef Py_ssize_t b, ky, kx, d, p, q, y, x, x1, ys
+    cdef float c, f
+    cdef float *dst
+    cdef const float *src
+    with nogil:
+        if norm != C_NORM_NONE:
+            for q in range(m):
+                acc[q] = 0.0
+        for b in range(B):
+            for ky in range(kh):
+                for kx in range(kw):
+                    d = (b * kh + ky) * kw + kx
+                    c = center[d]
+                    dst = &cols[d, 0]
+                    q = 0
+                    p = p0
+                    while p < p1:
+                        y = p // ow
+                        x = p - y * ow
+                        x1 = ow if ow - x <= p1 - p else x + (p1 - p)
+                        src = &data[b, y * s + ky, kx]
+                        if s == 1:
+                            while x < x1:
+                                dst[q] = src[x] - c
+                                x += 1
+                                q += 1
+                        else:
+                            while x < x1:
+                                dst[q] = src[x * s] - c
+                                x += 1
+                                q += 1
+                        p = (y + 1) * ow
+                    if norm != C_NORM_NONE:
+                        for q in range(m):
+                            f = dst[q]
+                            acc[q] += <double>f * f
+        if norm == C_NORM_SQUARED:
+            for q in range(m):
+                vec[q] = <float>acc[q]
+        elif norm == C_NORM_INVERSE:
+            for q in range(m):
+                vec[q] = _inv_norm(acc[q], bias)
+
+
+def epilogue(int mode, float[:, ::1] out, Py_ssize_t p0, Py_ssize_t p1,
+             const float[::1] vec, const float[::1] ww, float coef):
+    """Finish columns ``p0 <= p < p1`` of the products in ``out`` (n, P) in place.
+
+    ``vec[p - p0]`` is the squared norm (RBF) or the clipped inverse norm (NORM_RBF,
+    NORM_DOT) of window ``p``; ``ww[i]`` the squared norm of kernel ``i`` (RBF only).
+    """
+    cdef Py_ssize_t n = out.shape[0], P = out.shape[1]
+    with nogil:
+        glimpse_epilogue(mode, &out[0, p0], P, n, p1 - p0, &vec[0],
+                         &ww[0] if ww.shape[0] > 0 else NULL, coef)
+
+
+def local_max(const float[:, :, ::1] data, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t s,
+              float[:, :, ::1] out):
+    """Per-band maximum over kh x kw windows at stride s, rows first, then columns."""
+    cdef Py_ssize_t B = data.shape[0], W = data.shape[2]
+    cdef Py_ssize_t oh = out.shape[1], ow = out.shape[2]
+    cdef Py_ssize_t b, y, x, ky, kx
+    cdef float *rowmax
+    cdef float *o
+    cdef float m, v
+    with nogil:
+        rowmax = <float *>malloc(W * sizeof(float))
+        if rowmax != NULL:
+            for b in range(B):
+                for y in range(oh):
+                    for x in range(W):
+                        rowmax[x] = data[b, y * s, x]
+                    for ky in range(1, kh):
+                        glimpse_vmax(rowmax, &data[b, y * s + ky, 0], W)
+                    o = &out[b, y, 0]
+                    for x in range(ow):
+                        m = rowmax[x * s]
+                        for kx in range(1, kw):
+                            v = rowmax[x * s + kx]
+                            if v > m:
+                                m = v
+                        o[x] = m
+            free(rowmax)
+    if rowmax == NULL:
+        raise MemoryError("cannot allocate %d bytes of scratch" % (W * 4))
+
+
+def global_max(const float[:, :, ::1] data, float[::1] out):
+    """Per-band maximum over all positions (H, W >= 1)."""
+    cdef Py_ssize_t B = data.shape[0], size = data.shape[1] * data.shape[2], b
+    with nogil:
+        for b in range(B):
+            out[b] = glimpse_max(&data[b, 0, 0], size)
+
+
+def contrast_enhance(const float[:, ::1] data, Py_ssize_t k, Py_ssize_t s, double bias,
+                     float[:, ::1] out):
+    """(x_center - mean) / sqrt(var + bias) over k x k windows at stride s (var over n - 1).
+
+    Sums are float64 and exact per window (no running sums), one output row at a time.
+    """
+    cdef Py_ssize_t H = data.shape[0], W = data.shape[1]
+    cdef Py_ssize_t oh = out.shape[0], ow = out.shape[1]
+    cdef Py_ssize_t y, x, ky, kx, c = k // 2
+    cdef double *cs
+    cdef double *cq
+    cdef double sm, sq, v, mean, var, cnt = <double>(k * k)
+    cdef const float *row
+    with nogil:
+        cs = <double *>malloc(2 * W * sizeof(double))
+        if cs != NULL:
+            cq = cs + W
+            for y in range(oh):
+                for x in range(W):
+                    cs[x] = 0.0
+                    cq[x] = 0.0
+                for ky in range(k):
+                    row = &data[y * s + ky, 0]
+                    for x in range(W):
+                        v = row[x]
+                        cs[x] += v
+                        cq[x] += v * v
+                for x in range(ow):
+                    sm = 0.0
+                    sq = 0.0
+                    for kx in range(k):
+                        sm += cs[x * s + kx]
+                        sq += cq[x * s + kx]
+                    mean = sm / cnt
+                    if k > 1:
+                        var = (sq - sm * mean) / (cnt - 1.0)
+                        if var < 0.0:
+                            var = 0.0
+                    else:
+                        var = 0.0
+                    out[y, x] = <float>((data[y * s + c, x * s + c] - mean) / sqrt(var + bias))
+            free(cs)
+    if cs == NULL:
+        raise MemoryError("cannot allocate %d bytes of scratch" % (W * 16))

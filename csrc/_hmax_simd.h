@@ -1,0 +1,161 @@
+/* Inner loops of glimpse._hmax that must vectorise (included by csrc/_hmax.pyx).
+ *
+ * The loops live in _hmax_simd_body.h, which is compiled twice: once for the baseline
+ * instruction set with 4-float vectors (SSE2 on x86-64), and, on x86-64 Linux with GCC or
+ * Clang, once more for AVX2 with 8-float vectors, chosen at run time with
+ * __builtin_cpu_supports; the wheel stays portable. The loops use the compilers' portable
+ * vector extensions; other compilers get plain scalar loops. No fused multiply-add is used
+ * (the project builds with -ffp-contract=off) and every output is summed in the same order
+ * on every path, so all builds give bit-identical results.
+ *
+ * All functions trust their arguments: the Cython caller has checked every size.
+ */
+#ifndef GLIMPSE_HMAX_SIMD_H
+#define GLIMPSE_HMAX_SIMD_H
+
+#include <stddef.h>
+#include <string.h>
+#include <math.h>
+
+typedef ptrdiff_t gl_ssize;
+
+#if defined(__GNUC__) || defined(__clang__)
+#define GL_VEC 1
+typedef float gl_vf4 __attribute__((vector_size(16)));
+typedef int gl_vi4 __attribute__((vector_size(16)));
+typedef float gl_vf8 __attribute__((vector_size(32)));
+typedef int gl_vi8 __attribute__((vector_size(32)));
+#define GL_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define GL_VEC 0
+#define GL_ALWAYS_INLINE static inline
+#endif
+
+#if GL_VEC && defined(__x86_64__) && defined(__linux__) && \
+    ((defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8) || \
+     (defined(__clang__) && __clang_major__ >= 10))
+#define GL_DISPATCH 1
+static int gl_have_avx2(void) {
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    return known;
+}
+#else
+#define GL_DISPATCH 0
+#endif
+
+/* ------------------------------------------------------------------------------------------
+ * exp for float, accurate to about 2 ulp, branch-free so that it vectorises the same way.
+ * Range reduction by Cody-Waite (x = n ln2 + r), Cephes' degree-6 polynomial on r, and 2^n
+ * built in the exponent bits as 2^(n >> 1) * 2^(n - (n >> 1)), so that each factor is a
+ * normal float for every n in [-126, 128]. Arguments above 88.72 give inf, below -87
+ * give 0 (the true value there is below 1.7e-38; clamping there also keeps every
+ * intermediate a normal float, as denormals are slow). */
+#define GL_EXP_HI 88.72283935546875f
+#define GL_EXP_LO -87.0f
+#define GL_LOG2E 1.44269504088896341f
+#define GL_LN2_HI 0.693359375f
+#define GL_LN2_LO -2.12194440e-4f
+#define GL_P0 1.9875691500E-4f
+#define GL_P1 1.3981999507E-3f
+#define GL_P2 8.3334519073E-3f
+#define GL_P3 4.1665795894E-2f
+#define GL_P4 1.6666665459E-1f
+#define GL_P5 5.0000001201E-1f
+
+static inline float gl_expf(float x) {
+    float t, r, p, fn;
+    int n;
+    union { int i; float f; } u;
+    float xc = x > GL_EXP_HI ? GL_EXP_HI : (x < GL_EXP_LO ? GL_EXP_LO : x);
+    t = xc * GL_LOG2E;
+    n = (int)(t + 128.5f) - 128;               /* round to nearest: t + 128.5 > 0 */
+    fn = (float)n;
+    r = xc - fn * GL_LN2_HI;
+    r = r - fn * GL_LN2_LO;
+    p = r * GL_P0 + GL_P1;
+    p = p * r + GL_P2;
+    p = p * r + GL_P3;
+    p = p * r + GL_P4;
+    p = p * r + GL_P5;
+    p = p * (r * r) + r + 1.0f;
+    u.i = ((n >> 1) + 127) << 23;
+    p = p * u.f;
+    u.i = ((n - (n >> 1)) + 127) << 23;
+    p = p * u.f;
+    if (x > GL_EXP_HI) p = HUGE_VALF;
+    if (x < GL_EXP_LO) p = 0.0f;
+    return p;
+}
+
+/* Epilogue modes (see glimpse_epilogue). */
+#define GL_MODE_RBF 0
+#define GL_MODE_NORM_RBF 1
+#define GL_MODE_NORM_DOT 2
+
+/* The loops, baseline build. */
+#define GL_V gl_vf4
+#define GL_VI gl_vi4
+#define GL_N 4
+#define GL_TGT
+#define GL_FN(name) name##_plain
+#include "_hmax_simd_body.h"
+#undef GL_V
+#undef GL_VI
+#undef GL_N
+#undef GL_TGT
+#undef GL_FN
+
+#if GL_DISPATCH
+/* The loops, AVX2 build. */
+#define GL_V gl_vf8
+#define GL_VI gl_vi8
+#define GL_N 8
+#define GL_TGT __attribute__((target("avx2")))
+#define GL_FN(name) name##_avx2
+#include "_hmax_simd_body.h"
+#undef GL_V
+#undef GL_VI
+#undef GL_N
+#undef GL_TGT
+#undef GL_FN
+#define GL_PICK(name) (gl_have_avx2() ? name##_avx2 : name##_plain)
+#else
+#define GL_PICK(name) name##_plain
+#endif
+
+/* Epilogue of the matrix-product path, on an (n, np) block of out with row stride ostride:
+ *   RBF:      out[i, p] = exp(coef * max(vec[p] + ww[i] + out[i, p], 0))
+ *             (out holds -2 <x, w>, vec and ww the squared norms: the sum is ||x - w||^2)
+ *   NORM_RBF: out[i, p] = exp(coef * (1 - out[i, p] * vec[p]))
+ *   NORM_DOT: out[i, p] = out[i, p] * vec[p]
+ */
+static void glimpse_epilogue(int mode, float *out, gl_ssize ostride, gl_ssize n, gl_ssize np,
+                             const float *vec, const float *ww, float coef) {
+    GL_PICK(gl_epilogue)(mode, out, ostride, n, np, vec, ww, coef);
+}
+
+/* Direct valid correlation at stride 1 (the S1 case), output rows y0 <= y < y1:
+ *   out[i, y, x] = sum over b, ky, kx (in that order) of w[i, b, ky, kx] * d[b, y + ky, x + kx]
+ * data (B, H, W), kernels (n, B, kh, kw), out (n, oh, ow), all C-contiguous,
+ * oh = H - kh + 1 >= 1, ow = W - kw + 1 >= 1. */
+static void glimpse_corr(const float *data, gl_ssize B, gl_ssize H, gl_ssize W,
+                         const float *kernels, gl_ssize n, gl_ssize kh, gl_ssize kw,
+                         float *out, gl_ssize oh, gl_ssize ow, gl_ssize y0, gl_ssize y1) {
+    GL_PICK(gl_corr)(data, B, H, W, kernels, n, kh, kw, out, oh, ow, y0, y1);
+}
+
+/* Maximum of a[0:n], n >= 1 (GlobalMax). */
+static float glimpse_max(const float *a, gl_ssize n) {
+    return GL_PICK(gl_max)(a, n);
+}
+
+/* m[j] = max(m[j], a[j]) for j < n (the row pass of LocalMax). */
+static void glimpse_vmax(float *m, const float *a, gl_ssize n) {
+    GL_PICK(gl_vmax)(m, a, n);
+}
+
+#endif /* GLIMPSE_HMAX_SIMD_H */

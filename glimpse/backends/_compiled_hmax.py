@@ -1,0 +1,128 @@
+"""The compiled HMAX operations: private implementations bound by the compiled backend.
+
+Each function has the signature of the backend interface's private method of the same name
+(minus ``self``) and trusts what the validating layer guarantees: float32 C-contiguous,
+finite ``data`` and ``kernels``; ``out`` float32, C-contiguous, of exactly the output shape
+and overlapping neither; ints >= 1 for widths and strides; finite positive floats for
+``bias`` and ``beta``. An empty ``out`` is returned untouched.
+
+How the S operations are computed:
+
+* few kernels at stride 1 (S1): a direct, vectorised correlation (:func:`glimpse._hmax.correlate`)
+  in which several kernels and a strip of output columns share every input load, with the
+  window norms summed in float64;
+* otherwise (S2): the windows of a chunk of output positions are laid out as the columns of
+  a (bands * kh * kw, m) matrix (:func:`glimpse._hmax.im2col`, which also sums their squared
+  norms in float64), ``numpy.matmul`` of the (n, bands * kh * kw) kernels with it writes
+  straight into the matching columns of ``out`` viewed as (n, oh * ow), and a vectorised
+  epilogue (:func:`glimpse._hmax.epilogue`) turns the products into the operation's value
+  in place. The scratch matrix is bounded (``_SCRATCH_BYTES``), whatever the input size.
+* Rbf uses ``||x - w||^2 = ||x - c||^2 - 2 <x - c, w - c> + ||w - c||^2`` with ``c`` the
+  mean of the kernels (per element), which keeps the cancellation error of the float32
+  product small when windows and kernels are alike.
+
+Every kernel of :mod:`glimpse._hmax` runs with the GIL released, and so does the BLAS
+product.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _hmax
+
+__all__ = [
+    "ContrastEnhance",
+    "DotProduct",
+    "NormDotProduct",
+    "Rbf",
+    "NormRbf",
+    "LocalMax",
+    "GlobalMax",
+]
+
+#: Bytes of the im2col scratch matrix of one call (a chunk of output positions).
+_SCRATCH_BYTES = 1 << 20
+
+#: At stride 1, kernel sets up to this size use the direct correlation.
+_DIRECT_MAX_KERNELS = 8
+
+
+def _s_operation(data, kernels, scaling, out, mode, bias, coef):
+    if out.size == 0:
+        return out
+    n, bands, kh, kw = kernels.shape
+    _, oh, ow = out.shape
+    if mode != _hmax.RBF and scaling == 1 and n <= _DIRECT_MAX_KERNELS:
+        _hmax.correlate(data, kernels, mode, bias, coef, out)
+        return out
+    depth = bands * kh * kw
+    positions = oh * ow
+    out2d = out.reshape(n, positions)
+    flat = kernels.reshape(n, depth)
+    if mode == _hmax.RBF:
+        center = flat.mean(axis=0, dtype=np.float64).astype(np.float32)
+        centered = flat - center
+        sq = np.einsum("ij,ij->i", centered, centered, dtype=np.float64)
+        ww = sq.astype(np.float32)
+        matrix = centered * np.float32(-2)  # exact: the product holds -2 <x - c, w - c>
+        norm = _hmax.NORM_SQUARED
+    else:
+        center = np.zeros(depth, np.float32)
+        ww = np.zeros(0, np.float32)
+        matrix = flat
+        norm = _hmax.NORM_NONE if mode == _hmax.DOT else _hmax.NORM_INVERSE
+    chunk = max(1, min(positions, _SCRATCH_BYTES // (4 * depth)))
+    scratch = np.empty(depth * chunk, np.float32)
+    acc = np.empty(chunk, np.float64)
+    vec = np.empty(chunk, np.float32)
+    for p0 in range(0, positions, chunk):
+        p1 = min(positions, p0 + chunk)
+        cols = scratch[: depth * (p1 - p0)].reshape(depth, p1 - p0)
+        _hmax.im2col(data, kh, kw, scaling, ow, p0, p1, center, norm, bias, cols, acc, vec)
+        np.matmul(matrix, cols, out=out2d[:, p0:p1])
+        if mode != _hmax.DOT:
+            _hmax.epilogue(mode, out2d, p0, p1, vec, ww, coef)
+    return out
+
+
+def DotProduct(data, kernels, scaling, out):
+    """``<x, w>`` for every window x of ``data`` and kernel w; see the module docstring."""
+    return _s_operation(data, kernels, scaling, out, _hmax.DOT, 1.0, 1.0)
+
+
+def NormDotProduct(data, kernels, bias, scaling, out):
+    """``<x, w> / sqrt(max(||x||^2, bias))`` (kernels assumed unit norm)."""
+    return _s_operation(data, kernels, scaling, out, _hmax.NORM_DOT, float(bias), 1.0)
+
+
+def Rbf(data, kernels, beta, scaling, out):
+    """``exp(-beta * ||x - w||^2)``."""
+    return _s_operation(data, kernels, scaling, out, _hmax.RBF, 1.0, -float(beta))
+
+
+def NormRbf(data, kernels, bias, beta, scaling, out):
+    """``exp(-2 beta (1 - NDP(x, w)))`` with NDP as :func:`NormDotProduct`."""
+    return _s_operation(data, kernels, scaling, out, _hmax.NORM_RBF, float(bias),
+                        -2.0 * float(beta))
+
+
+def LocalMax(data, kwidth, scaling, out):
+    """Per-band maximum over ``kwidth`` x ``kwidth`` windows at stride ``scaling``."""
+    if out.size:
+        _hmax.local_max(data, kwidth, kwidth, scaling, out)
+    return out
+
+
+def GlobalMax(data, out):
+    """Per-band maximum over all positions of the (bands, H, W) ``data``."""
+    if out.size:
+        _hmax.global_max(data, out)
+    return out
+
+
+def ContrastEnhance(data, kwidth, bias, scaling, out):
+    """``(x_center - mean(x)) / sqrt(var(x) + bias)`` over ``kwidth`` x ``kwidth`` windows."""
+    if out.size:
+        _hmax.contrast_enhance(data, kwidth, scaling, float(bias), out)
+    return out
