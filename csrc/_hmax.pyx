@@ -25,6 +25,8 @@ cdef extern from "_hmax_simd.h" nogil:
                           float coef) noexcept
     float glimpse_max(const float *a, Py_ssize_t n) noexcept
     void glimpse_vmax(float *m, const float *a, Py_ssize_t n) noexcept
+    int glimpse_isa(int cap) noexcept
+    double glimpse_sumsq_centered(const float *r, const float *c, Py_ssize_t n) noexcept
 
 cdef enum:
     # Epilogue modes: what is done to the products <x, w> of a block of output.
@@ -44,6 +46,15 @@ DOT = C_DOT
 NORM_NONE = C_NORM_NONE
 NORM_SQUARED = C_NORM_SQUARED
 NORM_INVERSE = C_NORM_INVERSE
+
+
+def isa(int cap=-1):
+    """The vector instruction set in use: 0 baseline, 1 AVX2, 2 AVX-512.
+
+    With ``cap`` >= 0, first limit it to at most ``cap`` (for the tests; not thread-safe).
+    Every level gives bit-identical results.
+    """
+    return glimpse_isa(cap)
 
 
 cdef inline float _inv_norm(double sumsq, double bias) noexcept nogil:
@@ -165,6 +176,40 @@ def epilogue(int mode, float[:, ::1] out, Py_ssize_t p0, Py_ssize_t p1,
     with nogil:
         glimpse_epilogue(mode, &out[0, p0], P, n, p1 - p0, &vec[0],
                          &ww[0] if ww.shape[0] > 0 else NULL, coef)
+
+
+def center_kernels(const float[:, ::1] flat, float[::1] center, float[:, ::1] matrix,
+                   float[::1] ww):
+    """Prepare the kernels of Rbf: ``center`` the per-element mean of the rows of ``flat``
+    (summed in float64), ``matrix = -2 (flat - center)`` and ``ww`` the float64 squared norms
+    of the rows of ``flat - center`` (as float32); ``flat - center`` is rounded to float32
+    exactly as the windows are in :func:`im2col`.
+    """
+    cdef Py_ssize_t n = flat.shape[0], D = flat.shape[1], i, d
+    cdef double *sums
+    cdef const float *r0
+    cdef float *dst
+    with nogil:
+        sums = <double *>malloc(D * sizeof(double))
+        if sums != NULL:
+            for d in range(D):
+                sums[d] = 0.0
+            for i in range(n):
+                r0 = &flat[i, 0]
+                for d in range(D):
+                    sums[d] += r0[d]
+            for d in range(D):
+                center[d] = <float>(sums[d] / n)
+            for i in range(n):
+                r0 = &flat[i, 0]
+                dst = &matrix[i, 0]
+                for d in range(D):
+                    dst[d] = (r0[d] - center[d]) * <float>-2.0
+            for i in range(n):
+                ww[i] = <float>glimpse_sumsq_centered(&flat[i, 0], &center[0], D)
+            free(sums)
+    if sums == NULL:
+        raise MemoryError("cannot allocate %d bytes of scratch" % (D * 8))
 
 
 def local_max(const float[:, :, ::1] data, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t s,

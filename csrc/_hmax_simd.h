@@ -1,12 +1,13 @@
 /* Inner loops of glimpse._hmax that must vectorise (included by csrc/_hmax.pyx).
  *
- * The loops live in _hmax_simd_body.h, which is compiled twice: once for the baseline
- * instruction set with 4-float vectors (SSE2 on x86-64), and, on x86-64 Linux with GCC or
- * Clang, once more for AVX2 with 8-float vectors, chosen at run time with
- * __builtin_cpu_supports; the wheel stays portable. The loops use the compilers' portable
- * vector extensions; other compilers get plain scalar loops. No fused multiply-add is used
- * (the project builds with -ffp-contract=off) and every output is summed in the same order
- * on every path, so all builds give bit-identical results.
+ * The loops live in _hmax_simd_body.h, which is compiled once for the baseline instruction
+ * set with 4-float vectors (SSE2 on x86-64) and, on x86-64 Linux with GCC or Clang, twice
+ * more: for AVX2 with 8-float vectors and for AVX-512 with 16-float vectors. The level is
+ * chosen at run time with __builtin_cpu_supports, so the wheel stays portable (no -march).
+ * The loops use the compilers' portable vector extensions; other compilers get plain
+ * scalar loops. No fused multiply-add is used (the project builds with -ffp-contract=off)
+ * and every output is computed by the same operations in the same order on every path, so
+ * all levels give bit-identical results.
  *
  * All functions trust their arguments: the Cython caller has checked every size.
  */
@@ -25,6 +26,8 @@ typedef float gl_vf4 __attribute__((vector_size(16)));
 typedef int gl_vi4 __attribute__((vector_size(16)));
 typedef float gl_vf8 __attribute__((vector_size(32)));
 typedef int gl_vi8 __attribute__((vector_size(32)));
+typedef float gl_vf16 __attribute__((vector_size(64)));
+typedef int gl_vi16 __attribute__((vector_size(64)));
 #define GL_ALWAYS_INLINE static inline __attribute__((always_inline))
 #else
 #define GL_VEC 0
@@ -35,17 +38,32 @@ typedef int gl_vi8 __attribute__((vector_size(32)));
     ((defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8) || \
      (defined(__clang__) && __clang_major__ >= 10))
 #define GL_DISPATCH 1
-static int gl_have_avx2(void) {
+/* The instruction set used: 2: AVX-512 (F, DQ, BW, VL), 1: AVX2, 0: baseline; at most
+ * gl_isa_cap (lowered by the tests to cover every path on one machine). */
+static int gl_isa_cap = 2;
+static int gl_isa(void) {
     static int known = -1;
     if (known < 0) {
         __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx2") ? 1 : 0;
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+            known = 2;
+        else
+            known = __builtin_cpu_supports("avx2") ? 1 : 0;
     }
-    return known;
+    return known < gl_isa_cap ? known : gl_isa_cap;
 }
 #else
 #define GL_DISPATCH 0
+static int gl_isa_cap = 0;
+static int gl_isa(void) { return 0; }
 #endif
+
+/* Cap the instruction set (0 baseline, 1 AVX2, 2 AVX-512); returns the level now in use. */
+static int glimpse_isa(int cap) {
+    if (cap >= 0) gl_isa_cap = cap;
+    return gl_isa();
+}
 
 /* ------------------------------------------------------------------------------------------
  * exp for float, accurate to about 2 ulp, branch-free so that it vectorises the same way.
@@ -91,6 +109,25 @@ static inline float gl_expf(float x) {
     return p;
 }
 
+/* sum over d < n of (r[d] - c[d])^2 with every difference rounded to float32 (as the
+ * windows are) and the squares summed in float64, in 8 interleaved partial sums. */
+static double glimpse_sumsq_centered(const float *r, const float *c, gl_ssize n) {
+    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0}, total = 0.0;
+    gl_ssize d = 0;
+    int j;
+    for (; d + 8 <= n; d += 8)
+        for (j = 0; j < 8; j++) {
+            float v = r[d + j] - c[d + j];
+            part[j] += (double)v * v;
+        }
+    for (j = 0; j < 8; j++) total += part[j];
+    for (; d < n; d++) {
+        float v = r[d] - c[d];
+        total += (double)v * v;
+    }
+    return total;
+}
+
 /* Epilogue modes (see glimpse_epilogue). */
 #define GL_MODE_RBF 0
 #define GL_MODE_NORM_RBF 1
@@ -122,7 +159,19 @@ static inline float gl_expf(float x) {
 #undef GL_N
 #undef GL_TGT
 #undef GL_FN
-#define GL_PICK(name) (gl_have_avx2() ? name##_avx2 : name##_plain)
+/* The loops, AVX-512 build. */
+#define GL_V gl_vf16
+#define GL_VI gl_vi16
+#define GL_N 16
+#define GL_TGT __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
+#define GL_FN(name) name##_avx512
+#include "_hmax_simd_body.h"
+#undef GL_V
+#undef GL_VI
+#undef GL_N
+#undef GL_TGT
+#undef GL_FN
+#define GL_PICK(name) (gl_isa() == 2 ? name##_avx512 : gl_isa() == 1 ? name##_avx2 : name##_plain)
 #else
 #define GL_PICK(name) name##_plain
 #endif

@@ -61,11 +61,10 @@ def _s_operation(data, kernels, scaling, out, mode, bias, coef):
     out2d = out.reshape(n, positions)
     flat = kernels.reshape(n, depth)
     if mode == _hmax.RBF:
-        center = flat.mean(axis=0, dtype=np.float64).astype(np.float32)
-        centered = flat - center
-        sq = np.einsum("ij,ij->i", centered, centered, dtype=np.float64)
-        ww = sq.astype(np.float32)
-        matrix = centered * np.float32(-2)  # exact: the product holds -2 <x - c, w - c>
+        center = np.empty(depth, np.float32)
+        matrix = np.empty((n, depth), np.float32)  # -2 (w - c): the product is -2 <x - c, w - c>
+        ww = np.empty(n, np.float32)
+        _hmax.center_kernels(flat, center, matrix, ww)
         norm = _hmax.NORM_SQUARED
     else:
         center = np.zeros(depth, np.float32)
