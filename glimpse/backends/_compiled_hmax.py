@@ -48,9 +48,16 @@ _SCRATCH_BYTES = 1 << 20
 _DIRECT_MAX_KERNELS = 8
 
 
+def _stride(scaling, data):
+    """``scaling`` as a C integer: any stride of at least the input's size reads the same
+    single window, so bigger (even unbounded) Python ints are clipped to that size."""
+    return min(scaling, max(data.shape[-2], data.shape[-1], 1))
+
+
 def _s_operation(data, kernels, scaling, out, mode, bias, coef):
     if out.size == 0:
         return out
+    scaling = _stride(scaling, data)
     n, bands, kh, kw = kernels.shape
     _, oh, ow = out.shape
     if mode != _hmax.RBF and scaling == 1 and n <= _DIRECT_MAX_KERNELS:
@@ -109,7 +116,7 @@ def NormRbf(data, kernels, bias, beta, scaling, out):
 def LocalMax(data, kwidth, scaling, out):
     """Per-band maximum over ``kwidth`` x ``kwidth`` windows at stride ``scaling``."""
     if out.size:
-        _hmax.local_max(data, kwidth, kwidth, scaling, out)
+        _hmax.local_max(data, kwidth, kwidth, _stride(scaling, data), out)
     return out
 
 
@@ -123,5 +130,5 @@ def GlobalMax(data, out):
 def ContrastEnhance(data, kwidth, bias, scaling, out):
     """``(x_center - mean(x)) / sqrt(var(x) + bias)`` over ``kwidth`` x ``kwidth`` windows."""
     if out.size:
-        _hmax.contrast_enhance(data, kwidth, scaling, float(bias), out)
+        _hmax.contrast_enhance(data, kwidth, _stride(scaling, data), float(bias), out)
     return out
