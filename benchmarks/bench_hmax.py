@@ -479,8 +479,8 @@ def main():
     limit_threads()
     rng = np.random.default_rng(0)
 
-    print("glimpse %s, numpy %s, Python %s, %s" % (glimpse.__version__, np.__version__,
-                                                  platform.python_version(), platform.machine()))
+    print("glimpse %s, numpy %s, Python %s, %s" % (
+        glimpse.__version__, np.__version__, platform.python_version(), platform.machine()))
     print("torch %s, scipy %s" % (torch.__version__ if torch else "-",
                                   scipy.__version__ if scipy else "-"))
     print("BLAS: %s; OPENBLAS_CORETYPE=%s" % (blas_info(), os.environ.get("OPENBLAS_CORETYPE")))

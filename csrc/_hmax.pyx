@@ -21,8 +21,9 @@ cdef extern from "_hmax_simd.h" nogil:
                       float *out, Py_ssize_t oh, Py_ssize_t ow, Py_ssize_t y0,
                       Py_ssize_t y1) noexcept
     void glimpse_epilogue(int mode, float *out, Py_ssize_t ostride, Py_ssize_t n,
-                          Py_ssize_t np, const float *vec, const float *ww,
-                          float coef) noexcept
+                          Py_ssize_t np, const float *vec, const float *ww, float coef,
+                          const float *cols, Py_ssize_t cstride, const float *kc,
+                          Py_ssize_t depth, float refine) noexcept
     float glimpse_max(const float *a, Py_ssize_t n) noexcept
     void glimpse_vmax(float *m, const float *a, Py_ssize_t n) noexcept
     int glimpse_isa(int cap) noexcept
@@ -103,7 +104,8 @@ def correlate(const float[:, :, ::1] data, const float[:, :, :, ::1] kernels, in
                     for kx in range(kw):
                         acc += colsq[x + kx]
                     inv[x] = _inv_norm(acc, bias)
-                glimpse_epilogue(mode, &out[0, y, 0], oh * ow, n, ow, inv, NULL, coef)
+                glimpse_epilogue(mode, &out[0, y, 0], oh * ow, n, ow, inv, NULL, coef,
+                                 NULL, 0, NULL, 0, 0.0)
         free(colsq)
         free(inv)
     if failed:
@@ -166,16 +168,25 @@ def im2col(const float[:, :, ::1] data, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t
 
 
 def epilogue(int mode, float[:, ::1] out, Py_ssize_t p0, Py_ssize_t p1,
-             const float[::1] vec, const float[::1] ww, float coef):
+             const float[::1] vec, const float[::1] ww, float coef,
+             const float[:, ::1] cols, const float[:, ::1] matrix, float refine):
     """Finish columns ``p0 <= p < p1`` of the products in ``out`` (n, P) in place.
 
     ``vec[p - p0]`` is the squared norm (RBF) or the clipped inverse norm (NORM_RBF,
-    NORM_DOT) of window ``p``; ``ww[i]`` the squared norm of kernel ``i`` (RBF only).
+    NORM_DOT) of window ``p``; ``ww[i]`` the squared norm of kernel ``i`` (RBF only). For
+    RBF, ``cols`` (depth, p1 - p0) are the windows and ``matrix`` (n, depth) the kernels as
+    -2 w (both centred), from which the distances of the values ``v`` with
+    ``v * (vec[p - p0] + ww[i]) > refine`` are summed again in float64; pass empty arrays
+    otherwise.
     """
     cdef Py_ssize_t n = out.shape[0], P = out.shape[1]
+    cdef const float *cp = &cols[0, 0] if cols.shape[0] > 0 and cols.shape[1] > 0 else NULL
+    cdef const float *kp = &matrix[0, 0] if matrix.shape[0] > 0 and matrix.shape[1] > 0 else NULL
     with nogil:
         glimpse_epilogue(mode, &out[0, p0], P, n, p1 - p0, &vec[0],
-                         &ww[0] if ww.shape[0] > 0 else NULL, coef)
+                         &ww[0] if ww.shape[0] > 0 else NULL, coef,
+                         cp if kp != NULL else NULL, cols.shape[1], kp, matrix.shape[1],
+                         refine)
 
 
 def center_kernels(const float[:, ::1] flat, float[::1] center, float[:, ::1] matrix,

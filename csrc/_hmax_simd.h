@@ -178,13 +178,19 @@ static double glimpse_sumsq_centered(const float *r, const float *c, gl_ssize n)
 
 /* Epilogue of the matrix-product path, on an (n, np) block of out with row stride ostride:
  *   RBF:      out[i, p] = exp(coef * max(vec[p] + ww[i] + out[i, p], 0))
- *             (out holds -2 <x, w>, vec and ww the squared norms: the sum is ||x - w||^2)
+ *             (out holds -2 <x, w>, vec and ww the squared norms: the sum is ||x - w||^2);
+ *             where out[i, p] * (vec[p] + ww[i]) > refine, and cols is not NULL, the
+ *             distance is summed again directly from the columns cols (depth, row stride
+ *             cstride) and the kernels -2 w in kc (n, depth)
  *   NORM_RBF: out[i, p] = exp(coef * (1 - out[i, p] * vec[p]))
  *   NORM_DOT: out[i, p] = out[i, p] * vec[p]
  */
 static void glimpse_epilogue(int mode, float *out, gl_ssize ostride, gl_ssize n, gl_ssize np,
-                             const float *vec, const float *ww, float coef) {
-    GL_PICK(gl_epilogue)(mode, out, ostride, n, np, vec, ww, coef);
+                             const float *vec, const float *ww, float coef,
+                             const float *cols, gl_ssize cstride, const float *kc,
+                             gl_ssize depth, float refine) {
+    GL_PICK(gl_epilogue)(mode, out, ostride, n, np, vec, ww, coef, cols, cstride, kc, depth,
+                         refine);
 }
 
 /* Direct valid correlation at stride 1 (the S1 case), output rows y0 <= y < y1:

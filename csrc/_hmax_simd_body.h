@@ -33,19 +33,30 @@ GL_TGT GL_ALWAYS_INLINE GL_V GL_FN(gl_expv)(GL_V x) {
 
 GL_TGT static void GL_FN(gl_epilogue)(int mode, float *out, gl_ssize ostride, gl_ssize n,
                                       gl_ssize np, const float *vec, const float *ww,
-                                      float coef) {
+                                      float coef, const float *cols, gl_ssize cstride,
+                                      const float *kc, gl_ssize depth, float refine) {
     gl_ssize i, p;
     for (i = 0; i < n; i++) {
         float *o = out + i * ostride;
+        int flagged = 0;
         p = 0;
 #if GL_VEC
         if (mode == GL_MODE_RBF) {
             const GL_V zero = {0};
+            GL_VI any = {0};
             float wi = ww[i];
             for (; p + GL_N <= np; p += GL_N) {
-                GL_V d = (GL_LOAD(vec + p) + wi) + GL_LOAD(o + p);
+                GL_V s = GL_LOAD(vec + p) + wi;
+                GL_V d = s + GL_LOAD(o + p);
+                GL_V r;
                 d = (GL_V)((GL_VI)d & (d > zero));
-                GL_STORE(o + p, GL_FN(gl_expv)(d * coef));
+                r = GL_FN(gl_expv)(d * coef);
+                any |= (r * s) > refine;
+                GL_STORE(o + p, r);
+            }
+            {
+                int j;
+                for (j = 0; j < GL_N; j++) flagged |= any[j] != 0;
             }
         } else if (mode == GL_MODE_NORM_RBF) {
             for (; p + GL_N <= np; p += GL_N)
@@ -57,8 +68,28 @@ GL_TGT static void GL_FN(gl_epilogue)(int mode, float *out, gl_ssize ostride, gl
 #endif
         if (mode == GL_MODE_RBF) {
             for (; p < np; p++) {
-                float d = (vec[p] + ww[i]) + o[p];
+                float s = vec[p] + ww[i];
+                float d = s + o[p];
                 o[p] = gl_expf((d > 0.0f ? d : 0.0f) * coef);
+                flagged |= o[p] * s > refine;
+            }
+            if (flagged && cols != NULL) {
+                /* Values whose rounding error (about eps (||x||^2 + ||w||^2) in the distance)
+                   may matter: the distance again, as sum (x - w)^2 in float64 from the
+                   centred columns and kernels (exact 0 for a window equal to the kernel). */
+                const float *k = kc + i * depth;
+                for (p = 0; p < np; p++) {
+                    float s = vec[p] + ww[i];
+                    if (o[p] * s > refine) {
+                        double acc = 0.0;
+                        gl_ssize d;
+                        for (d = 0; d < depth; d++) {
+                            double v = (double)cols[d * cstride + p] - (double)(k[d] * -0.5f);
+                            acc += v * v;
+                        }
+                        o[p] = gl_expf((float)(coef * acc));
+                    }
+                }
             }
         } else if (mode == GL_MODE_NORM_RBF) {
             for (; p < np; p++) o[p] = gl_expf((1.0f - o[p] * vec[p]) * coef);

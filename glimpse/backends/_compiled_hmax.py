@@ -47,6 +47,11 @@ _SCRATCH_BYTES = 1 << 20
 #: At stride 1, kernel sets up to this size use the direct correlation.
 _DIRECT_MAX_KERNELS = 8
 
+#: Rbf values whose float32 rounding error may exceed this are recomputed exactly.
+_RBF_TOLERANCE = 4e-6
+
+_NONE = np.zeros((0, 0), np.float32)
+
 
 def _stride(scaling, data):
     """``scaling`` as a C integer: any stride of at least the input's size reads the same
@@ -73,10 +78,16 @@ def _s_operation(data, kernels, scaling, out, mode, bias, coef):
         ww = np.empty(n, np.float32)
         _hmax.center_kernels(flat, center, matrix, ww)
         norm = _hmax.NORM_SQUARED
+        # The distance of a value v is off by about 4 eps (||x||^2 + ||w||^2) at most
+        # (rounding of the norms and of the float32 product), so v is off by about
+        # beta v 4 eps (||x||^2 + ||w||^2); where that may exceed _RBF_TOLERANCE, the
+        # epilogue sums the distance again directly.
+        refine = _RBF_TOLERANCE / (-coef * 4 * float(np.finfo(np.float32).eps))
     else:
         center = np.zeros(depth, np.float32)
         ww = np.zeros(0, np.float32)
         matrix = flat
+        refine = 0.0
         norm = _hmax.NORM_NONE if mode == _hmax.DOT else _hmax.NORM_INVERSE
     chunk = max(1, min(positions, _SCRATCH_BYTES // (4 * depth)))
     scratch = np.empty(depth * chunk, np.float32)
@@ -88,7 +99,10 @@ def _s_operation(data, kernels, scaling, out, mode, bias, coef):
         _hmax.im2col(data, kh, kw, scaling, ow, p0, p1, center, norm, bias, cols, acc, vec)
         np.matmul(matrix, cols, out=out2d[:, p0:p1])
         if mode != _hmax.DOT:
-            _hmax.epilogue(mode, out2d, p0, p1, vec, ww, coef)
+            if mode == _hmax.RBF:
+                _hmax.epilogue(mode, out2d, p0, p1, vec, ww, coef, cols, matrix, refine)
+            else:
+                _hmax.epilogue(mode, out2d, p0, p1, vec, ww, coef, _NONE, _NONE, 0.0)
     return out
 
 
