@@ -27,6 +27,7 @@ cdef extern from "_hmax_simd.h" nogil:
     float glimpse_max(const float *a, Py_ssize_t n) noexcept
     void glimpse_vmax(float *m, const float *a, Py_ssize_t n) noexcept
     int glimpse_isa(int cap) noexcept
+    void glimpse_inv_norms(const double *sq, float *inv, Py_ssize_t n, double bias) noexcept
     double glimpse_sumsq_centered(const float *r, const float *c, Py_ssize_t n) noexcept
 
 cdef enum:
@@ -58,58 +59,67 @@ def isa(int cap=-1):
     return glimpse_isa(cap)
 
 
-cdef inline float _inv_norm(double sumsq, double bias) noexcept nogil:
-    if sumsq < bias:
-        sumsq = bias
-    return <float>(1.0 / sqrt(sumsq))
-
-
 def correlate(const float[:, :, ::1] data, const float[:, :, :, ::1] kernels, int mode,
               double bias, float coef, float[:, :, ::1] out):
     """Stride-1 valid correlation of ``data`` with few ``kernels`` into ``out``.
 
     ``mode`` is DOT, NORM_DOT or NORM_RBF (``coef`` = -2 beta for NORM_RBF); the window
-    norms are summed in float64, one output row at a time (scratch O(W)).
+    norms are running sums in float64, one output row at a time (scratch O(W)).
     """
     cdef Py_ssize_t B = data.shape[0], H = data.shape[1], W = data.shape[2]
     cdef Py_ssize_t n = kernels.shape[0], kh = kernels.shape[2], kw = kernels.shape[3]
     cdef Py_ssize_t oh = out.shape[1], ow = out.shape[2]
     cdef Py_ssize_t y, x, b, ky, kx
     cdef double *colsq = NULL
+    cdef double *sq = NULL
     cdef float *inv = NULL
     cdef double acc, v
     cdef const float *row
+    cdef const float *old
     cdef bint failed = False
     with nogil:
         if mode != C_DOT:
-            colsq = <double *>malloc(W * sizeof(double))
+            colsq = <double *>malloc((W + ow) * sizeof(double))
             inv = <float *>malloc(ow * sizeof(float))
             failed = colsq == NULL or inv == NULL
+            sq = colsq + W
         if not failed:
             for y in range(oh):
                 glimpse_corr(&data[0, 0, 0], B, H, W, &kernels[0, 0, 0, 0], n, kh, kw,
                              &out[0, 0, 0], oh, ow, y, y + 1)
                 if mode == C_DOT:
                     continue
-                for x in range(W):
-                    colsq[x] = 0.0
-                for b in range(B):
-                    for ky in range(kh):
-                        row = &data[b, y + ky, 0]
+                # Column sums of squares over the window's rows, then window sums along the
+                # row, both updated as the window slides (float64: the drift is ~1e-16).
+                if y == 0:
+                    for x in range(W):
+                        colsq[x] = 0.0
+                    for b in range(B):
+                        for ky in range(kh):
+                            row = &data[b, ky, 0]
+                            for x in range(W):
+                                v = row[x]
+                                colsq[x] += v * v
+                else:
+                    for b in range(B):
+                        row = &data[b, y + kh - 1, 0]
+                        old = &data[b, y - 1, 0]
                         for x in range(W):
-                            v = row[x]
-                            colsq[x] += v * v
-                for x in range(ow):
-                    acc = 0.0
-                    for kx in range(kw):
-                        acc += colsq[x + kx]
-                    inv[x] = _inv_norm(acc, bias)
+                            colsq[x] += <double>row[x] * row[x] - <double>old[x] * old[x]
+                acc = 0.0
+                for kx in range(kw):
+                    acc += colsq[kx]
+                sq[0] = acc
+                for x in range(1, ow):
+                    acc += colsq[x + kw - 1] - colsq[x - 1]
+                    sq[x] = acc
+                glimpse_inv_norms(sq, inv, ow, bias)
                 glimpse_epilogue(mode, &out[0, y, 0], oh * ow, n, ow, inv, NULL, coef,
                                  NULL, 0, NULL, 0, 0.0)
         free(colsq)
         free(inv)
     if failed:
-        raise MemoryError("cannot allocate %d bytes of scratch" % (W * 8 + ow * 4))
+        raise MemoryError("cannot allocate %d bytes of scratch" % (W * 8 + ow * 12))
 
 
 def im2col(const float[:, :, ::1] data, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t s,
@@ -163,8 +173,7 @@ def im2col(const float[:, :, ::1] data, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t
             for q in range(m):
                 vec[q] = <float>acc[q]
         elif norm == C_NORM_INVERSE:
-            for q in range(m):
-                vec[q] = _inv_norm(acc[q], bias)
+            glimpse_inv_norms(&acc[0], &vec[0], m, bias)
 
 
 def epilogue(int mode, float[:, ::1] out, Py_ssize_t p0, Py_ssize_t p1,

@@ -128,6 +128,22 @@ static double glimpse_sumsq_centered(const float *r, const float *c, gl_ssize n)
     return total;
 }
 
+/* inv[x] = 1 / sqrt(max(sq[x], bias)) in float32 (sq >= 0 holds float64 window norms).
+ * The arguments are never negative, so errno is never set: GCC may vectorise the square
+ * roots without its errno fallback. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-math-errno")))
+#endif
+static void glimpse_inv_norms(const double *sq, float *inv, gl_ssize n, double bias) {
+    gl_ssize x;
+    float fb = (float)bias;
+    for (x = 0; x < n; x++) {
+        float v = (float)sq[x];
+        v = v > fb ? v : fb;
+        inv[x] = 1.0f / sqrtf(v);
+    }
+}
+
 /* Epilogue modes (see glimpse_epilogue). */
 #define GL_MODE_RBF 0
 #define GL_MODE_NORM_RBF 1
