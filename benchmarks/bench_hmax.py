@@ -163,12 +163,13 @@ class Glimpse:
 
     name = "glimpse"
 
-    def __init__(self, gabors, protos):
+    def __init__(self, gabors, protos, num_scales=NUM_SCALES):
         self.gabors = gabors
         self.protos = protos
+        self.num_scales = num_scales
 
     def pyramid(self, img):
-        return MakeScalePyramid(img, NUM_SCALES, 1 / SCALE_FACTOR)
+        return MakeScalePyramid(img, self.num_scales, 1 / SCALE_FACTOR)
 
     def s1(self, pyr):
         maps = []
@@ -583,10 +584,12 @@ def scaling(rng, gabors, rounds, min_s, quick):
         impl = Glimpse(gabors, imprint(c1, n, rng))
         fns[("prototypes", n)] = lambda impl=impl: impl.total(img)
         work[("prototypes", n)] = n / 1000
+    scales = {}
     for side in (128, 256, 512):
         im = prepared(side, side)
-        gi = Glimpse(gabors, None)
-        impl = Glimpse(gabors, imprint(gi.c1(gi.s1(gi.pyramid(im))), 1000, rng))
+        scales[side] = scales_supported(im)
+        gi = Glimpse(gabors, None, scales[side])
+        impl = Glimpse(gabors, imprint(gi.c1(gi.s1(gi.pyramid(im))), 1000, rng), scales[side])
         fns[("side", side)] = lambda impl=impl, im=im: impl.total(im)
         work[("side", side)] = side * side / 1e5
     times = interleaved_rounds(fns, max(2, rounds // 2), min_s)
@@ -595,8 +598,20 @@ def scaling(rng, gabors, rounds, min_s, quick):
     for key in fns:
         t = 1e3 * med(times[key])
         label = "%d prototypes (256 image)" % key[1] if key[0] == "prototypes" else \
-            "%dx%d image (1000 prototypes)" % (key[1], key[1])
+            "%dx%d image (1000 prototypes, %d scales)" % (key[1], key[1], scales[key[1]])
         print("| %s | %.1f | %.2f |" % (label, t, t / work[key]))
+
+
+def scales_supported(img):
+    """The number of scales (at most 9) whose C1 maps fit one S2 window, as num_scales=0."""
+    levels = MakeScalePyramid(img, NUM_SCALES, 1 / SCALE_FACTOR)
+    count = 0
+    for level in levels:
+        s1 = _shape(*level.shape, S1_KWIDTH, 1)
+        if min(s1) < C1_KWIDTH or min(_shape(*s1, C1_KWIDTH, C1_SAMPLING)) < S2_KWIDTH:
+            break
+        count += 1
+    return count
 
 
 def peak_memory(rng, gabors, quick):

@@ -8,9 +8,9 @@ and overlapping neither; ints >= 1 for widths and strides; finite positive float
 
 How the S operations are computed:
 
-* few kernels at stride 1 (S1): a direct, vectorised correlation (:func:`glimpse._hmax.correlate`)
-  in which several kernels and a strip of output columns share every input load, with the
-  window norms summed in float64;
+* few kernels at stride 1 (S1): a direct, vectorised correlation
+  (:func:`glimpse._hmax.correlate`) in which four kernels and a strip of output columns
+  share every input load, with the window norms as running float64 sums;
 * otherwise (S2): the windows of a chunk of output positions are laid out as the columns of
   a (bands * kh * kw, m) matrix (:func:`glimpse._hmax.im2col`, which also sums their squared
   norms in float64), ``numpy.matmul`` of the (n, bands * kh * kw) kernels with it writes
@@ -19,10 +19,13 @@ How the S operations are computed:
   in place. The scratch matrix is bounded (``_SCRATCH_BYTES``), whatever the input size.
 * Rbf uses ``||x - w||^2 = ||x - c||^2 - 2 <x - c, w - c> + ||w - c||^2`` with ``c`` the
   mean of the kernels (per element), which keeps the cancellation error of the float32
-  product small when windows and kernels are alike.
+  product small when windows and kernels are alike; where that error could still show in a
+  value (large inputs, a window equal to a kernel), the epilogue sums that distance again
+  directly in float64 from the columns.
 
-Every kernel of :mod:`glimpse._hmax` runs with the GIL released, and so does the BLAS
-product.
+The vector loops are compiled for the baseline instruction set, AVX2 and AVX-512, chosen
+at run time (:func:`glimpse._hmax.isa`); all give bit-identical results. Every kernel of
+:mod:`glimpse._hmax` runs with the GIL released, and so does the BLAS product.
 """
 
 from __future__ import annotations
