@@ -41,8 +41,16 @@ def test_readme_glimpse_commands_run_in_order(tmp_path):
 
 
 def test_readme_python_snippet_runs():
-    (snippet,) = blocks("python")
+    snippet = blocks("python")[0]
     namespace = {}
     exec(compile(snippet, str(README), "exec"), namespace)
     assert namespace["image"].shape == (256, 256)
     assert namespace["patches"].shape == (50, 11, 11)
+
+
+def test_readme_model_snippet_runs():
+    (snippet,) = [b for b in blocks("python") if "ImprintS2Prototypes(" in b]
+    namespace = {}
+    exec(compile(snippet, str(README), "exec"), namespace)
+    assert namespace["c2"].shape == (10,)
+    assert [loc.shape for loc in namespace["locations"]] == [(10, 4)]
