@@ -196,6 +196,12 @@ class Glimpse:
             maps.append(hmax.Rbf(c, self.protos, S2_BETA, 1, out))
         return maps
 
+    def s2_into(self, c1, outs):
+        """S2 into preallocated outputs (no fresh memory to fault in)."""
+        for c, out in zip(c1, outs):
+            hmax.Rbf(c, self.protos, S2_BETA, 1, out)
+        return outs
+
     def c2(self, s2):
         best = None
         for s in s2:
@@ -212,7 +218,8 @@ class Glimpse:
 
 
 class GlimpseModel(Glimpse):
-    """glimpse.models.ml through BuildLayer (when that package is installed)."""
+    """glimpse.models.ml: ``BuildLayer(model, Layer.C2, state)`` from a state holding the
+    IMAGE layer (built beforehand, outside the timing)."""
 
     name = "glimpse-model"
 
@@ -223,11 +230,13 @@ class GlimpseModel(Glimpse):
         self.ml = ml
         self.model = ml.Model()
         self.model.s2_kernels = [protos]
+        self.states = {}
 
     def total(self, img):
-        state = self.model.MakeState(img) if hasattr(self.model, "MakeState") else img
-        c2 = self.ml.BuildLayer(self.model, self.ml.Layer.C2, state)[self.ml.Layer.C2]
-        return np.asarray(c2[0])
+        state = self.states.get(id(img))
+        if state is None:
+            state = self.states[id(img)] = (img, self.model.MakeState(img))
+        return self.ml.BuildLayer(self.model, self.ml.Layer.C2, state[1])[self.ml.Layer.C2][0]
 
 
 # ----------------------------------------------------------------------------
@@ -485,7 +494,8 @@ def main():
     print("torch %s, scipy %s" % (torch.__version__ if torch else "-",
                                   scipy.__version__ if scipy else "-"))
     print("BLAS: %s; OPENBLAS_CORETYPE=%s" % (blas_info(), os.environ.get("OPENBLAS_CORETYPE")))
-    print("rounds=%d, min %.0f ms per timing, one thread" % (rounds, min_s * 1000))
+    print("rounds=%d, min %.0f ms per timing, one thread; load average %s"
+          % (rounds, min_s * 1000, "%.1f %.1f %.1f" % os.getloadavg()))
 
     img = prepared()
     gabors = gabor_kernels()
@@ -524,6 +534,8 @@ def main():
             fns[("style2013@100", stage)] = f
     mm = Matmul(protos, c1)
     fns[("matmul", "S2")] = mm
+    outs = [np.empty_like(s) for s in impls[0].s2(c1)]
+    fns[("glimpse", "S2-out")] = lambda: impls[0].s2_into(c1, outs)
     times = interleaved_rounds(fns, rounds, min_s)
 
     names = [n for n in ["glimpse", "glimpse-model", "torch", "scipy", "glimpse@100",
@@ -535,17 +547,22 @@ def main():
         cells = ["%.2f" % (1e3 * med(times[(n, s)])) if (n, s) in times else "-"
                  for s in ("total",) + STAGES]
         print("| %s | %s |" % (n, " | ".join(cells)))
-    print("| matmul (S2 shapes) | | | | | %.2f | |" % (1e3 * med(times[("matmul", "S2")])))
+    print("| glimpse, S2 into preallocated outputs | | | | | %.2f | |"
+          % (1e3 * med(times[("glimpse", "S2-out")])))
+    print("| matmul (S2 shapes, preallocated outputs) | | | | | %.2f | |"
+          % (1e3 * med(times[("matmul", "S2")])))
 
     print("\nspeed-up of glimpse (median of per-round peer time / glimpse time)")
     print("| peer | total | pyramid | S1 | C1 | S2 | C2 |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for peer, ref in [("torch", "glimpse"), ("scipy", "glimpse"),
-                      ("style2013@100", "glimpse@100"), ("glimpse-model", "glimpse")]:
-        if not any(k[0] == peer for k in times):
+                      ("style2013@100", "glimpse@100"), ("torch", "glimpse-model"),
+                      ("scipy", "glimpse-model"), ("glimpse-model", "glimpse")]:
+        if not any(k[0] == peer for k in times) or not any(k[0] == ref for k in times):
             continue
         cells = ["%.2fx" % ratio({peer: times[(peer, s)], ref: times[(ref, s)]}, peer, ref)
-                 if (peer, s) in times else "-" for s in ("total",) + STAGES]
+                 if (peer, s) in times and (ref, s) in times else "-"
+                 for s in ("total",) + STAGES]
         print("| %s vs %s | %s |" % (peer, ref, " | ".join(cells)))
 
     # FLOP rates.
@@ -553,14 +570,15 @@ def main():
     s1_flops = sum(2.0 * len(gabors) * S1_KWIDTH**2 * np.prod(_shape(*p.shape, S1_KWIDTH, 1))
                    for p in g0.pyramid(img))
     mm_rate = s2_flops / med(times[("matmul", "S2")])
-    s2_rate = med([s2_flops / t for t in times[("glimpse", "S2")]])
     s1_rate = med([s1_flops / t for t in times[("glimpse", "S1")]])
     print("\nFLOP rates (one thread): matmul of the S2 shapes %.1f GFLOP/s (%.2f GFLOP)"
           % (mm_rate / 1e9, s2_flops / 1e9))
-    print("  S2 %.1f GFLOP/s = %.0f%% of matmul (median per-round ratio %.0f%%)"
-          % (s2_rate / 1e9, 100 * s2_rate / mm_rate,
-             100 * ratio({"m": times[("matmul", "S2")], "g": times[("glimpse", "S2")]},
-                         "m", "g")))
+    for key, what in [("S2", "S2"), ("S2-out", "S2 into preallocated outputs")]:
+        rate = med([s2_flops / t for t in times[("glimpse", key)]])
+        print("  %s %.1f GFLOP/s = %.0f%% of matmul (median per-round ratio %.0f%%)"
+              % (what, rate / 1e9, 100 * rate / mm_rate,
+                 100 * ratio({"m": times[("matmul", "S2")], "g": times[("glimpse", key)]},
+                             "m", "g")))
     print("  S1 %.1f GFLOP/s = %.0f%% of the matmul rate (%.3f GFLOP, multiply-adds only)"
           % (s1_rate / 1e9, 100 * s1_rate / mm_rate, s1_flops / 1e9))
     if torch is not None:
@@ -571,6 +589,7 @@ def main():
     scaling(rng, gabors, rounds, min_s, args.quick)
     peak_memory(rng, gabors, args.quick)
     two_threads(img, gabors, protos, rounds, min_s)
+    print("\nload average at the end: %.1f %.1f %.1f (the machine is shared)" % os.getloadavg())
 
 
 def scaling(rng, gabors, rounds, min_s, quick):
