@@ -28,7 +28,7 @@ cdef extern from "_hmax_simd.h" nogil:
     void glimpse_vmax(float *m, const float *a, Py_ssize_t n) noexcept
     int glimpse_isa(int cap) noexcept
     void glimpse_inv_norms(const double *sq, float *inv, Py_ssize_t n, double bias) noexcept
-    double glimpse_sumsq_centered(const float *r, const float *c, Py_ssize_t n) noexcept
+    double glimpse_center_row(const float *r, const float *c, float *m, Py_ssize_t n) noexcept
 
 cdef enum:
     # Epilogue modes: what is done to the products <x, w> of a block of output.
@@ -208,7 +208,6 @@ def center_kernels(const float[:, ::1] flat, float[::1] center, float[:, ::1] ma
     cdef Py_ssize_t n = flat.shape[0], D = flat.shape[1], i, d
     cdef double *sums
     cdef const float *r0
-    cdef float *dst
     with nogil:
         sums = <double *>malloc(D * sizeof(double))
         if sums != NULL:
@@ -221,12 +220,7 @@ def center_kernels(const float[:, ::1] flat, float[::1] center, float[:, ::1] ma
             for d in range(D):
                 center[d] = <float>(sums[d] / n)
             for i in range(n):
-                r0 = &flat[i, 0]
-                dst = &matrix[i, 0]
-                for d in range(D):
-                    dst[d] = (r0[d] - center[d]) * <float>-2.0
-            for i in range(n):
-                ww[i] = <float>glimpse_sumsq_centered(&flat[i, 0], &center[0], D)
+                ww[i] = <float>glimpse_center_row(&flat[i, 0], &center[0], &matrix[i, 0], D)
             free(sums)
     if sums == NULL:
         raise MemoryError("cannot allocate %d bytes of scratch" % (D * 8))

@@ -109,20 +109,23 @@ static inline float gl_expf(float x) {
     return p;
 }
 
-/* sum over d < n of (r[d] - c[d])^2 with every difference rounded to float32 (as the
- * windows are) and the squares summed in float64, in 8 interleaved partial sums. */
-static double glimpse_sumsq_centered(const float *r, const float *c, gl_ssize n) {
+/* One row of Rbf's kernel preparation: m[d] = -2 (r[d] - c[d]) with the difference rounded
+ * to float32 (as the windows are), and the return value sum over d of (r[d] - c[d])^2 with
+ * the squares summed in float64, in 8 interleaved partial sums. */
+static double glimpse_center_row(const float *r, const float *c, float *m, gl_ssize n) {
     double part[8] = {0, 0, 0, 0, 0, 0, 0, 0}, total = 0.0;
     gl_ssize d = 0;
     int j;
     for (; d + 8 <= n; d += 8)
         for (j = 0; j < 8; j++) {
             float v = r[d + j] - c[d + j];
+            m[d + j] = v * -2.0f;
             part[j] += (double)v * v;
         }
     for (j = 0; j < 8; j++) total += part[j];
     for (; d < n; d++) {
         float v = r[d] - c[d];
+        m[d] = v * -2.0f;
         total += (double)v * v;
     }
     return total;

@@ -29,6 +29,29 @@ GL_TGT GL_ALWAYS_INLINE GL_V GL_FN(gl_expv)(GL_V x) {
     p = p * (GL_V)(((n - (n >> 1)) + 127) << 23);
     return (GL_V)(((GL_VI)p & ~(big | small)) | ((GL_VI)inf & big));
 }
+
+/* gl_expv for x <= 0 (the same operations, without the overflow branch). */
+GL_TGT GL_ALWAYS_INLINE GL_V GL_FN(gl_expv_neg)(GL_V x) {
+    const GL_V zero = {0};
+    GL_V lo = zero + GL_EXP_LO;
+    GL_VI small = x < lo, n;
+    GL_V xc, t, r, p, fn;
+    xc = (GL_V)(((GL_VI)x & ~small) | ((GL_VI)lo & small));
+    t = xc * GL_LOG2E;
+    n = __builtin_convertvector(t + 128.5f, GL_VI) - 128;
+    fn = __builtin_convertvector(n, GL_V);
+    r = xc - fn * GL_LN2_HI;
+    r = r - fn * GL_LN2_LO;
+    p = r * GL_P0 + GL_P1;
+    p = p * r + GL_P2;
+    p = p * r + GL_P3;
+    p = p * r + GL_P4;
+    p = p * r + GL_P5;
+    p = p * (r * r) + r + 1.0f;
+    p = p * (GL_V)(((n >> 1) + 127) << 23);
+    p = p * (GL_V)(((n - (n >> 1)) + 127) << 23);
+    return (GL_V)((GL_VI)p & ~small);
+}
 #endif
 
 GL_TGT static void GL_FN(gl_epilogue)(int mode, float *out, gl_ssize ostride, gl_ssize n,
@@ -50,7 +73,7 @@ GL_TGT static void GL_FN(gl_epilogue)(int mode, float *out, gl_ssize ostride, gl
                 GL_V d = s + GL_LOAD(o + p);
                 GL_V r;
                 d = (GL_V)((GL_VI)d & (d > zero));
-                r = GL_FN(gl_expv)(d * coef);
+                r = GL_FN(gl_expv_neg)(d * coef);  /* d >= 0, coef < 0 */
                 any |= (r * s) > refine;
                 GL_STORE(o + p, r);
             }
