@@ -588,7 +588,7 @@ def main():
 
     scaling(rng, gabors, rounds, min_s, args.quick)
     peak_memory(rng, gabors, args.quick)
-    two_threads(img, gabors, protos, rounds, min_s)
+    two_threads(img, gabors, protos, c1, rounds, min_s)
     print("\nload average at the end: %.1f %.1f %.1f (the machine is shared)" % os.getloadavg())
 
 
@@ -655,24 +655,36 @@ def peak_memory(rng, gabors, quick):
              (peak - out_bytes) / 1e6, all_cols / 1e6))
 
 
-def two_threads(img, gabors, protos, rounds, min_s):
+def two_threads(img, gabors, protos, c1, rounds, min_s):
+    """Two images on two threads against one on one thread, with a control: the same for
+    float32 numpy.matmul of the S2 shapes (BLAS releases the GIL), which shows what the
+    machine allows."""
     impl = Glimpse(gabors, protos)
     img2 = np.ascontiguousarray(img[::-1])
+    mm1, mm2 = Matmul(protos, c1), Matmul(protos, c1)
 
-    def one():
-        impl.total(img)
+    def pair(first, second):
+        def run():
+            t = threading.Thread(target=second)
+            t.start()
+            first()
+            t.join()
+        return run
 
-    def two():
-        t = threading.Thread(target=impl.total, args=(img2,))
-        t.start()
-        impl.total(img)
-        t.join()
-
-    times = interleaved_rounds({"one": one, "two": two}, rounds, min_s)
-    print("\nthreads: one image on one thread %.1f ms; two images on two threads %.1f ms "
-          "(ratio %.2f; 1.0 = perfect overlap, 2.0 = none; the machine has %d cores, shared)"
-          % (1e3 * med(times["one"]), 1e3 * med(times["two"]),
-             ratio(times, "two", "one"), os.cpu_count()))
+    times = interleaved_rounds({
+        "one": lambda: impl.total(img),
+        "two": pair(lambda: impl.total(img), lambda: impl.total(img2)),
+        "mm one": mm1,
+        "mm two": pair(mm1, mm2),
+    }, rounds, min_s)
+    print("\nthreads (ratio = time of two on two threads / time of one on one thread; 1.0 = "
+          "perfect overlap, 2.0 = none; %d cores, shared with other work)" % os.cpu_count())
+    print("| work | one (ms) | two (ms) | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, one, two in [("glimpse IMAGE to C2", "one", "two"),
+                           ("control: matmul of the S2 shapes", "mm one", "mm two")]:
+        print("| %s | %.1f | %.1f | %.2f |" % (name, 1e3 * med(times[one]), 1e3 * med(times[two]),
+                                               ratio(times, two, one)))
 
 
 if __name__ == "__main__":

@@ -8,14 +8,10 @@
 /* Lane-wise max(a, b) for finite values, as (a >= b ? a : b). */
 #define GL_VMAX(a, b) ((GL_V)(((GL_VI)(a) & ((a) >= (b))) | ((GL_VI)(b) & ((a) < (b)))))
 
-GL_TGT GL_ALWAYS_INLINE GL_V GL_FN(gl_expv)(GL_V x) {
-    const GL_V zero = {0};
-    GL_V hi = zero + GL_EXP_HI, lo = zero + GL_EXP_LO, inf = zero + HUGE_VALF;
-    GL_VI big = x > hi, small = x < lo, n;
-    GL_V xc, t, r, p, fn;
-    xc = (GL_V)(((GL_VI)x & ~(big | small)) | ((GL_VI)hi & big) | ((GL_VI)lo & small));
-    t = xc * GL_LOG2E;
-    n = __builtin_convertvector(t + 128.5f, GL_VI) - 128;
+/* exp(xc) for xc already clamped to [GL_EXP_LO, GL_EXP_HI] (see gl_expf). */
+GL_TGT GL_ALWAYS_INLINE GL_V GL_FN(gl_exp_core)(GL_V xc) {
+    GL_V t = xc * GL_LOG2E, r, p, fn;
+    GL_VI n = __builtin_convertvector(t + 128.5f, GL_VI) - 128;
     fn = __builtin_convertvector(n, GL_V);
     r = xc - fn * GL_LN2_HI;
     r = r - fn * GL_LN2_LO;
@@ -26,7 +22,15 @@ GL_TGT GL_ALWAYS_INLINE GL_V GL_FN(gl_expv)(GL_V x) {
     p = p * r + GL_P5;
     p = p * (r * r) + r + 1.0f;
     p = p * (GL_V)(((n >> 1) + 127) << 23);
-    p = p * (GL_V)(((n - (n >> 1)) + 127) << 23);
+    return p * (GL_V)(((n - (n >> 1)) + 127) << 23);
+}
+
+GL_TGT GL_ALWAYS_INLINE GL_V GL_FN(gl_expv)(GL_V x) {
+    const GL_V zero = {0};
+    GL_V hi = zero + GL_EXP_HI, lo = zero + GL_EXP_LO, inf = zero + HUGE_VALF;
+    GL_VI big = x > hi, small = x < lo;
+    GL_V xc = (GL_V)(((GL_VI)x & ~(big | small)) | ((GL_VI)hi & big) | ((GL_VI)lo & small));
+    GL_V p = GL_FN(gl_exp_core)(xc);
     return (GL_V)(((GL_VI)p & ~(big | small)) | ((GL_VI)inf & big));
 }
 
@@ -34,22 +38,8 @@ GL_TGT GL_ALWAYS_INLINE GL_V GL_FN(gl_expv)(GL_V x) {
 GL_TGT GL_ALWAYS_INLINE GL_V GL_FN(gl_expv_neg)(GL_V x) {
     const GL_V zero = {0};
     GL_V lo = zero + GL_EXP_LO;
-    GL_VI small = x < lo, n;
-    GL_V xc, t, r, p, fn;
-    xc = (GL_V)(((GL_VI)x & ~small) | ((GL_VI)lo & small));
-    t = xc * GL_LOG2E;
-    n = __builtin_convertvector(t + 128.5f, GL_VI) - 128;
-    fn = __builtin_convertvector(n, GL_V);
-    r = xc - fn * GL_LN2_HI;
-    r = r - fn * GL_LN2_LO;
-    p = r * GL_P0 + GL_P1;
-    p = p * r + GL_P2;
-    p = p * r + GL_P3;
-    p = p * r + GL_P4;
-    p = p * r + GL_P5;
-    p = p * (r * r) + r + 1.0f;
-    p = p * (GL_V)(((n >> 1) + 127) << 23);
-    p = p * (GL_V)(((n - (n >> 1)) + 127) << 23);
+    GL_VI small = x < lo;
+    GL_V p = GL_FN(gl_exp_core)((GL_V)(((GL_VI)x & ~small) | ((GL_VI)lo & small)));
     return (GL_V)((GL_VI)p & ~small);
 }
 #endif
