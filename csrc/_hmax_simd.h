@@ -83,6 +83,17 @@ static int glimpse_isa(int cap) {
 #define GL_P3 4.1665795894E-2f
 #define GL_P4 1.6666665459E-1f
 #define GL_P5 5.0000001201E-1f
+/* p = exp(r) for the reduced argument r = xc - fn ln2 (scalar and vector code alike). */
+#define GL_EXP_POLY(p, r, xc, fn) do { \
+        r = (xc) - (fn) * GL_LN2_HI; \
+        r = r - (fn) * GL_LN2_LO; \
+        p = r * GL_P0 + GL_P1; \
+        p = p * r + GL_P2; \
+        p = p * r + GL_P3; \
+        p = p * r + GL_P4; \
+        p = p * r + GL_P5; \
+        p = p * (r * r) + r + 1.0f; \
+    } while (0)
 
 static inline float gl_expf(float x) {
     float t, r, p, fn;
@@ -92,14 +103,7 @@ static inline float gl_expf(float x) {
     t = xc * GL_LOG2E;
     n = (int)(t + 128.5f) - 128;               /* round to nearest: t + 128.5 > 0 */
     fn = (float)n;
-    r = xc - fn * GL_LN2_HI;
-    r = r - fn * GL_LN2_LO;
-    p = r * GL_P0 + GL_P1;
-    p = p * r + GL_P2;
-    p = p * r + GL_P3;
-    p = p * r + GL_P4;
-    p = p * r + GL_P5;
-    p = p * (r * r) + r + 1.0f;
+    GL_EXP_POLY(p, r, xc, fn);
     u.i = ((n >> 1) + 127) << 23;
     p = p * u.f;
     u.i = ((n - (n >> 1)) + 127) << 23;

@@ -13,14 +13,7 @@ GL_TGT GL_ALWAYS_INLINE GL_V GL_FN(gl_exp_core)(GL_V xc) {
     GL_V t = xc * GL_LOG2E, r, p, fn;
     GL_VI n = __builtin_convertvector(t + 128.5f, GL_VI) - 128;
     fn = __builtin_convertvector(n, GL_V);
-    r = xc - fn * GL_LN2_HI;
-    r = r - fn * GL_LN2_LO;
-    p = r * GL_P0 + GL_P1;
-    p = p * r + GL_P2;
-    p = p * r + GL_P3;
-    p = p * r + GL_P4;
-    p = p * r + GL_P5;
-    p = p * (r * r) + r + 1.0f;
+    GL_EXP_POLY(p, r, xc, fn);
     p = p * (GL_V)(((n >> 1) + 127) << 23);
     return p * (GL_V)(((n - (n >> 1)) + 127) << 23);
 }
