@@ -592,33 +592,49 @@ def main():
     print("\nload average at the end: %.1f %.1f %.1f (the machine is shared)" % os.getloadavg())
 
 
+def _work(impl, img):
+    """(S2 positions, GFLOP of the S1 and S2 products) of one image."""
+    pyr = impl.pyramid(img)
+    c1 = impl.c1(impl.s1(pyr))
+    k2 = impl.protos.shape[-1]
+    s1 = sum(np.prod(_shape(*p.shape, S1_KWIDTH, 1)) for p in pyr)
+    s2 = sum(np.prod(_shape(*c.shape[1:], k2, 1)) for c in c1)
+    flops = 2.0 * (len(impl.gabors) * S1_KWIDTH**2 * s1 + impl.protos[0].size * len(impl.protos)
+                   * s2)
+    return int(s2), flops / 1e9
+
+
 def scaling(rng, gabors, rounds, min_s, quick):
-    print("\nscaling of the glimpse total (ms per image, median; ms per unit is per 1000 "
-          "prototypes or per 100k pixels)")
-    fns, work = {}, {}
+    print("\nscaling of the glimpse total (ms per image, median). The work is not proportional "
+          "to the pixels: the valid windows of small maps lose their borders, so S2 positions "
+          "grow faster than the area; ms per GFLOP (S1 and S2 products) is the cost per work.")
+    fns, info = {}, {}
     img = prepared()
     g = Glimpse(gabors, None)
     c1 = g.c1(g.s1(g.pyramid(img)))
     for n in (100, 1000, 4000):
         impl = Glimpse(gabors, imprint(c1, n, rng))
         fns[("prototypes", n)] = lambda impl=impl: impl.total(img)
-        work[("prototypes", n)] = n / 1000
-    scales = {}
+        info[("prototypes", n)] = ("%d prototypes, %dx%d image" % ((n,) + img.shape), img.size,
+                                   _work(impl, img))
     for side in (128, 256, 512):
         im = prepared(side, side)
-        scales[side] = scales_supported(im)
-        gi = Glimpse(gabors, None, scales[side])
-        impl = Glimpse(gabors, imprint(gi.c1(gi.s1(gi.pyramid(im))), 1000, rng), scales[side])
+        scales = scales_supported(im)
+        gi = Glimpse(gabors, None, scales)
+        impl = Glimpse(gabors, imprint(gi.c1(gi.s1(gi.pyramid(im))), 1000, rng), scales)
         fns[("side", side)] = lambda impl=impl, im=im: impl.total(im)
-        work[("side", side)] = side * side / 1e5
+        info[("side", side)] = ("1000 prototypes, %dx%d image, %d scales" % (side, side, scales),
+                                im.size, _work(impl, im))
     times = interleaved_rounds(fns, max(2, rounds // 2), min_s)
-    print("| case | ms | ms per unit |")
-    print("|---|---:|---:|")
+    print("| case | ms | ms per 1000 prototypes | ms per 100k pixels | S2 positions | GFLOP "
+          "| ms per GFLOP |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for key in fns:
         t = 1e3 * med(times[key])
-        label = "%d prototypes (256 image)" % key[1] if key[0] == "prototypes" else \
-            "%dx%d image (1000 prototypes, %d scales)" % (key[1], key[1], scales[key[1]])
-        print("| %s | %.1f | %.2f |" % (label, t, t / work[key]))
+        label, pixels, (positions, gflop) = info[key]
+        per_proto = "%.2f" % (t / (key[1] / 1000)) if key[0] == "prototypes" else "-"
+        print("| %s | %.1f | %s | %.2f | %d | %.2f | %.1f |"
+              % (label, t, per_proto, t / (pixels / 1e5), positions, gflop, t / gflop))
 
 
 def scales_supported(img):
