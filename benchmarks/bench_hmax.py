@@ -39,10 +39,12 @@ previous stage's output, and "total" runs IMAGE to C2 in one call. The tables gi
 medians over rounds, and ratio = median over rounds of (peer time / glimpse time). Before
 timing, every implementation's C2 is checked against glimpse's.
 
-Extra sections: FLOP rates of S1 and S2 as a fraction of the matmul rate; scaling of the
-glimpse total with the number of prototypes and the image size; peak memory of S2 with
-4000 prototypes on a 512x512 image (tracemalloc, which sees numpy's allocations); two
-images on two threads against one image on one thread.
+Extra sections: FLOP rates of S1 and S2 as a fraction of the matmul rate (S2 also into
+preallocated outputs, which leaves out the kernel's zeroing of fresh pages); scaling of the
+glimpse total with the number of prototypes and the image size, per unit of work; peak
+memory of S2 with 4000 prototypes on a 512x512 image (tracemalloc, which sees numpy's
+allocations); two images on two threads against one image on one thread, with two threads
+of plain ``numpy.matmul`` as the control of what the (shared) machine allows.
 
 The OPENBLAS_CORETYPE caveat: on some machines the environment sets OPENBLAS_CORETYPE (and
 OPENBLAS_L2_SIZE), which picks an older OpenBLAS kernel; the run prints the kernel in use.
