@@ -28,10 +28,16 @@ typedef float gl_vf8 __attribute__((vector_size(32)));
 typedef int gl_vi8 __attribute__((vector_size(32)));
 typedef float gl_vf16 __attribute__((vector_size(64)));
 typedef int gl_vi16 __attribute__((vector_size(64)));
+#define GL_INLINE static inline
 #define GL_ALWAYS_INLINE static inline __attribute__((always_inline))
 #else
 #define GL_VEC 0
-#define GL_ALWAYS_INLINE static inline
+#if defined(_MSC_VER)
+#define GL_INLINE static __inline  /* MSVC's C compiler spells it __inline */
+#else
+#define GL_INLINE static inline
+#endif
+#define GL_ALWAYS_INLINE GL_INLINE
 #endif
 
 #if GL_VEC && defined(__x86_64__) && defined(__linux__) && \
@@ -95,7 +101,7 @@ static int glimpse_isa(int cap) {
         p = p * (r * r) + r + 1.0f; \
     } while (0)
 
-static inline float gl_expf(float x) {
+GL_INLINE float gl_expf(float x) {
     float t, r, p, fn;
     int n;
     union { int i; float f; } u;
