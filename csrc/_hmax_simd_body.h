@@ -186,6 +186,8 @@ GL_TGT static void GL_FN(gl_corr)(const float *data, gl_ssize B, gl_ssize H, gl_
                     x = ow;
                 }
             }
+#else
+            (void)k1; (void)k2; (void)k3; (void)o1; (void)o2; (void)o3;
 #endif
             for (; x < ow; x++)
                 for (i = 0; i < nk; i++)
