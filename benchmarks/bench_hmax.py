@@ -496,6 +496,7 @@ def main():
     print("torch %s, scipy %s" % (torch.__version__ if torch else "-",
                                   scipy.__version__ if scipy else "-"))
     print("BLAS: %s; OPENBLAS_CORETYPE=%s" % (blas_info(), os.environ.get("OPENBLAS_CORETYPE")))
+    print("glimpse's vector loops: %s" % hmax.ISA_NAMES[hmax.isa()])
     print("rounds=%d, min %.0f ms per timing, one thread; load average %s"
           % (rounds, min_s * 1000, "%.1f %.1f %.1f" % os.getloadavg()))
 

@@ -56,6 +56,19 @@ _RBF_TOLERANCE = 4e-6
 _NONE = np.zeros((0, 0), np.float32)
 
 
+#: Names of the instruction-set levels of the vector loops.
+ISA_NAMES = ("baseline", "AVX2", "AVX-512")
+
+
+def isa(cap=None):
+    """The level (index into ``ISA_NAMES``) of the vector loops in use.
+
+    With ``cap``, first limit the level to at most ``cap`` (the tests use it to run every
+    path on one machine; not thread-safe). Every level gives bit-identical results.
+    """
+    return _hmax.isa(-1 if cap is None else cap)
+
+
 def _stride(scaling, data):
     """``scaling`` as a C integer: any stride of at least the input's size reads the same
     single window, so bigger (even unbounded) Python ints are clipped to that size."""
