@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _hmax
+from ._compiled import _hmax
 
 __all__ = [
     "ContrastEnhance",
