@@ -35,7 +35,7 @@ from .backends import InputLoadError, InputSizeError, InputSource
 from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
 from .models.base.param import ASPECT_RATIO_RANGE, RESIZE_LENGTH_RANGE
 from .pools import POOLS, MakePool, WorkerError
-from .util import _checks, gimage
+from .util import _allocator, _checks, gimage
 from .util.fileio import atomic_write
 
 __all__ = [
@@ -435,6 +435,7 @@ def _run_sample(args):
             "glimpse sample: error: no image files found in %s" % " ".join(args.images)
         )
     _with_max_pixels(args.max_pixels)
+    _allocator.retain_freed_memory()  # every image reuses the buffers of the one before
     children = np.random.SeedSequence(seed).spawn(len(images))
     jobs = [
         (i, path, params, args.num_patches, args.width, children[i], args.max_pixels,
