@@ -87,10 +87,8 @@ def test_contrast_enhance_agrees(data, k, scaling, bias):
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * max(1.0, spread / bias ** 0.5))
 
 
-@st.composite
-def resizes(draw):
-    data = draw(maps(ndim=2, max_side=40))
-    h, w = data.shape
+def _resize_to(draw):
+    """A random output size, filter and box for a resize."""
     width = draw(st.integers(1, 60))
     height = draw(st.integers(1, 60))
     if draw(st.booleans()):
@@ -100,7 +98,13 @@ def resizes(draw):
         top = draw(st.integers(0, height - 1))
         box = (left, top, draw(st.integers(left + 1, width)), draw(st.integers(top + 1, height)))
     filt = draw(st.sampled_from([None, 1, 2, 3, 4]))
-    return data, width, height, filt, box
+    return width, height, filt, box
+
+
+@st.composite
+def resizes(draw):
+    data = draw(maps(ndim=2, max_side=40))
+    return (data,) + _resize_to(draw)
 
 
 @SETTINGS
@@ -128,16 +132,7 @@ def byte_resizes(draw):
         data = data[::-1, ::-1]
     elif layout == "strided":
         data = np.repeat(np.repeat(data, 2, axis=0), 3, axis=1)[::2, ::3]
-    width = draw(st.integers(1, 60))
-    height = draw(st.integers(1, 60))
-    if draw(st.booleans()):
-        box = None
-    else:
-        left = draw(st.integers(0, width - 1))
-        top = draw(st.integers(0, height - 1))
-        box = (left, top, draw(st.integers(left + 1, width)), draw(st.integers(top + 1, height)))
-    filt = draw(st.sampled_from([None, 1, 2, 3, 4]))
-    return data, width, height, filt, box
+    return (data,) + _resize_to(draw)
 
 
 @SETTINGS
