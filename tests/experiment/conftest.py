@@ -1,0 +1,63 @@
+import concurrent.futures
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from glimpse.experiment import corpora
+
+
+class ThreadPool:
+    """An ordered thread pool with the glimpse pool interface, for the pool-invariance tests."""
+
+    def __init__(self, workers):
+        self.workers = workers
+
+    def map(self, func, items, progress=None):
+        with concurrent.futures.ThreadPoolExecutor(self.workers) as ex:
+            return list(ex.map(func, items))
+
+
+@pytest.fixture
+def thread_pool():
+    try:
+        from glimpse.pools import MakePool
+    except ImportError:
+        return ThreadPool(3)
+    return MakePool("threads")
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("glimpse-cache")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GLIMPSE_CACHE_DIR", str(root))
+    yield root
+    mp.undo()
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path):
+    """Two classes of 6 small images each: bright discs against dark discs, plus noise."""
+    rng = np.random.default_rng(0)
+    for label, name in enumerate(["bright", "dark"]):
+        (tmp_path / name).mkdir()
+        for i in range(6):
+            data = rng.integers(0, 80, (40, 40)) + (150 if label == 0 else 0)
+            data[10:30, 10:30] += 60
+            Image.fromarray(np.clip(data, 0, 255).astype(np.uint8), "L").save(
+                tmp_path / name / ("%02d.png" % i))
+    return tmp_path
+
+
+def small_model():
+    """The model the tests run: small images, so a corpus takes milliseconds."""
+    from glimpse.experiment import _models
+
+    cls = _models.model_class()
+    return cls(params=cls.ParamClass(image_resize_length=32))
+
+
+@pytest.fixture
+def model():
+    return small_model()
