@@ -4,8 +4,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from glimpse.experiment import corpora
-
 
 class ThreadPool:
     """An ordered thread pool with the glimpse pool interface, for the pool-invariance tests."""
