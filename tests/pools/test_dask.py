@@ -1,0 +1,78 @@
+"""The dask pool on a real two-worker LocalCluster (worker processes) on loopback."""
+
+import functools
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from glimpse.experiment import (ComputeActivation, Experiment, MakePrototypes,  # noqa: E402
+                                ReadCorpus, _models)
+from glimpse.pools._dask import DaskPool  # noqa: E402
+
+from ..experiment import conftest as _shared  # noqa: E402
+
+tiny_corpus = _shared.tiny_corpus
+thread_pool = _shared.thread_pool
+_IMPRINT = {} if _models.has_s2(_shared.small_model()) else {"layer": "image",
+                                                             "kernel_sizes": [5]}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield cluster, client
+
+
+def _fail_on_three(x):
+    if x == 3:
+        raise ValueError("three")
+    return x
+
+
+def test_map_is_ordered_and_chunked(cluster):
+    _, client = cluster
+    pool = DaskPool(client=client, chunksize=3)
+    assert pool.num_workers == 2
+    assert list(pool.map(functools.partial(pow, 2), range(10))) == [2**i for i in range(10)]
+    assert list(pool.map(abs, [])) == []
+    with pytest.raises(ValueError, match="three"):
+        list(pool.map(_fail_on_three, range(6)))
+    pool.close()  # a given client stays open
+    assert client.status == "running"
+
+
+def test_connects_to_a_scheduler_address(cluster):
+    local, _ = cluster
+    with DaskPool(address=local.scheduler_address) as pool:
+        assert list(pool.map(abs, [-1, -2])) == [1, 2]
+
+
+def _experiment(root):
+    return Experiment(model=_shared.small_model(), corpus=ReadCorpus(root), seed=4)
+
+
+def test_prototypes_and_features_equal_the_thread_pools_bit_for_bit(
+        cluster, tiny_corpus, thread_pool):
+    _, client = cluster
+    pool = DaskPool(client=client, chunksize=2)
+    runs = []
+    for p in (thread_pool, pool):
+        exp = _experiment(tiny_corpus)
+        MakePrototypes(exp, 6, "imprint", pool=p, **_IMPRINT)
+        ComputeActivation(exp, pool=p, block_size=5)
+        runs.append(exp)
+    threads, dask = runs
+    assert dask.prototypes[0].tobytes() == threads.prototypes[0].tobytes()
+    assert np.array_equal(dask.prototype_locations[0], threads.prototype_locations[0])
+    assert dask.features.tobytes() == threads.features.tobytes()
+
+
+def test_argument_errors():
+    with pytest.raises(ValueError, match="workers must be an integer >= 1, got 0"):
+        DaskPool(workers=0)
+    with pytest.raises(ValueError, match="not both"):
+        DaskPool(client=object(), address="tcp://127.0.0.1:1")
