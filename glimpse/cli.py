@@ -130,6 +130,9 @@ def _build_parser():
     prepare.add_argument("--output", "-o", required=True, help="output PNG file")
     _add_resize_options(prepare, defaults=False)
     prepare.add_argument("--patches", help=".npz written by 'glimpse sample'")
+    from .experiment import cli as experiment_cli
+
+    experiment_cli.add_parsers(sub)
     return parser
 
 
@@ -401,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
+        if getattr(args, "run", None) is not None:
+            return args.run(args)
         if args.command == "sample":
             return _run_sample(args)
         return _run_prepare(args)
