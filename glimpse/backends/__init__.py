@@ -1,7 +1,10 @@
-"""Computation backends: the objects that hold glimpse's compiled kernels.
+"""Computation backends: the one road from Python to computation.
 
-A backend is a thin face over the private ``glimpse._*`` Cython modules. The
-Python layers above validate their arguments; a backend assumes clean input.
+:class:`Backend` is the interface (every numeric operation the models use, each
+validating its arguments once); :class:`CythonBackend` runs the compiled kernels (the
+private ``glimpse._*`` modules, which only this package imports) and
+:class:`NumpyBackend` is the plain-numpy reference. :func:`MakeBackend` picks one by
+name or from the ``GLIMPSE_BACKEND`` environment variable.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ import os
 
 import numpy as np
 
+from ..util import _checks
 from .errors import BackendError, InputLoadError, InputSizeError
 from .input_source import InputSource
+from .base import Backend
 from .cython_backend import CythonBackend
+from .numpy_backend import NumpyBackend
 
 __all__ = [
     "ACTIVATION_DTYPE",
@@ -20,7 +26,9 @@ __all__ = [
     "InputSizeError",
     "InputLoadError",
     "InputSource",
+    "Backend",
     "CythonBackend",
+    "NumpyBackend",
     "MakeBackend",
     "BACKENDS",
     "DEFAULT_BACKEND",
@@ -29,14 +37,14 @@ __all__ = [
 #: Element type of every layer's activity.
 ACTIVATION_DTYPE = np.float32
 
-#: Known backends, by name.
-BACKENDS = {"cython": CythonBackend}
+#: Known backends, by name. ``"base"`` is the 2013 name of the compiled backend.
+BACKENDS = {"cython": CythonBackend, "base": CythonBackend, "numpy": NumpyBackend}
 
 #: The backend used when neither an argument nor ``GLIMPSE_BACKEND`` names one.
 DEFAULT_BACKEND = "cython"
 
 
-def MakeBackend(name: str | None = None) -> CythonBackend:
+def MakeBackend(name: str | None = None) -> Backend:
     """Create a backend by name.
 
     Parameters
@@ -44,7 +52,8 @@ def MakeBackend(name: str | None = None) -> CythonBackend:
     name : str, optional
         Name of the backend (case-insensitive). When None, the environment
         variable ``GLIMPSE_BACKEND`` is used if set and non-empty, else the
-        default (``"cython"``, the compiled backend).
+        default (``"cython"``, the compiled backend). Known names: ``"cython"``
+        (also ``"base"``, its 2013 name) and ``"numpy"`` (the plain-numpy reference).
 
     Returns
     -------
@@ -68,7 +77,7 @@ def MakeBackend(name: str | None = None) -> CythonBackend:
         name = os.environ.get("GLIMPSE_BACKEND") or DEFAULT_BACKEND
         origin = "GLIMPSE_BACKEND"
     if not isinstance(name, str):
-        raise TypeError("backend name must be a str, got %r" % (name,))
+        raise TypeError("backend name must be a str, got %s" % _checks.show(name))
     cls = BACKENDS.get(name.strip().lower())
     if cls is None:
         raise ValueError(

@@ -1,0 +1,285 @@
+"""The validation vocabulary: small argument checks shared by the whole package.
+
+Every public function of glimpse checks its arguments with these helpers, so that one
+mistake gets one message, in one style::
+
+    NAME must be ..., got VALUE
+
+Wrong kinds of value (a string where a number goes, a complex array) raise TypeError;
+values of the right kind that are out of range raise ValueError; sizes that cannot fit in
+the machine's memory raise MemoryError. Long values are shortened in messages, so that a
+300-digit integer does not flood a terminal.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+
+import numpy as np
+
+from ._memory import MEMORY_LIMIT
+
+__all__ = [
+    "show",
+    "integer",
+    "real",
+    "array",
+    "finite",
+    "float32_array",
+    "memory",
+    "MEMORY_LIMIT",
+]
+
+_REAL_KINDS = "iuf"
+_F32 = np.dtype(np.float32)
+_SHOW_LIMIT = 40
+
+
+def show(value) -> str:
+    """``repr(value)``, shortened to a readable length for error messages.
+
+    Parameters
+    ----------
+    value : object
+        Any value.
+
+    Returns
+    -------
+    str
+        The repr; integers of more than 40 digits are written as ``<an integer of N
+        digits>``, other reprs longer than 40 characters are cut with ``...``.
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        try:
+            digits = len(str(abs(int(value))))
+        except ValueError:  # more digits than str() converts
+            return "<a very large integer>"
+        if digits > _SHOW_LIMIT:
+            return "<%san integer of %d digits>" % ("-" if value < 0 else "", digits)
+    if isinstance(value, np.ndarray):
+        return "<array of shape %r, dtype %s>" % (value.shape, value.dtype)
+    text = repr(value)
+    if len(text) > _SHOW_LIMIT:
+        text = text[: _SHOW_LIMIT - 3] + "..."
+    return text
+
+
+def _bounds_text(minimum, maximum):
+    if minimum is not None and maximum is not None:
+        return "in [%s, %s]" % (minimum, maximum)
+    if minimum is not None:
+        return ">= %s" % (minimum,)
+    return "<= %s" % (maximum,)
+
+
+def integer(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """``value`` as a Python int within bounds.
+
+    Parameters
+    ----------
+    value : object
+        Any integer type (``operator.index`` must accept it); bools are refused.
+    name : str
+        The argument's name, for messages.
+    minimum, maximum : int, optional
+        Inclusive bounds.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer.
+    ValueError
+        If it is out of bounds.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError("%s must be an integer, got %s" % (name, show(value)))
+    try:
+        result = operator.index(value)
+    except TypeError:
+        raise TypeError("%s must be an integer, got %s" % (name, show(value))) from None
+    if (minimum is not None and result < minimum) or (maximum is not None and result > maximum):
+        raise ValueError("%s must be an integer %s, got %s"
+                         % (name, _bounds_text(minimum, maximum), show(result)))
+    return result
+
+
+def real(value, name: str, minimum: float | None = None, maximum: float | None = None,
+         *, low_open: bool = False, high_open: bool = False) -> float:
+    """``value`` as a finite Python float within bounds.
+
+    Parameters
+    ----------
+    value : object
+        Any real number (``numbers.Real``, numpy scalars included); bools refused.
+    name : str
+        The argument's name, for messages.
+    minimum, maximum : float, optional
+        Bounds, inclusive unless ``low_open`` / ``high_open``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If it is NaN, infinite, too large for a float, or out of bounds.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError("%s must be a real number, got %s" % (name, show(value)))
+    lo = "" if minimum is None else ("> %s" if low_open else ">= %s") % (minimum,)
+    hi = "" if maximum is None else ("< %s" if high_open else "<= %s") % (maximum,)
+    bounds = " and ".join(b for b in (lo, hi) if b)
+    want = "a finite real number" + (" " + bounds if bounds else "")
+    try:
+        result = float(value)
+    except OverflowError:
+        raise ValueError("%s must be %s, got %s" % (name, want, show(value))) from None
+    if not math.isfinite(result):
+        raise ValueError("%s must be %s, got %s" % (name, want, show(value)))
+    if minimum is not None and (result < minimum or (low_open and result == minimum)):
+        raise ValueError("%s must be %s, got %s" % (name, want, show(value)))
+    if maximum is not None and (result > maximum or (high_open and result == maximum)):
+        raise ValueError("%s must be %s, got %s" % (name, want, show(value)))
+    return result
+
+
+def array(value, name: str, ndim: int | tuple[int, ...] | None = None,
+          kinds: str = _REAL_KINDS) -> np.ndarray:
+    """``value`` as an ndarray of a real dtype and given number of dimensions.
+
+    Parameters
+    ----------
+    value : array_like
+        Anything ``numpy.asarray`` reads.
+    name : str
+        The argument's name, for messages.
+    ndim : int or tuple of int, optional
+        The accepted number(s) of dimensions.
+    kinds : str
+        Accepted dtype kinds (default ``"iuf"``: integers and floating point; bools,
+        complex numbers, objects and strings are refused).
+
+    Returns
+    -------
+    ndarray
+        ``numpy.asarray(value)`` (no copy when ``value`` is already an array).
+
+    Raises
+    ------
+    TypeError
+        If ``value`` cannot be read as an array or has another dtype kind.
+    ValueError
+        If it has another number of dimensions.
+    """
+    if value is None:
+        raise TypeError("%s must be an array, got None" % name)
+    try:
+        result = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise TypeError("%s must be an array, got %s (%s)" % (name, show(value), err)) from None
+    if result.dtype.kind not in kinds:
+        what = "real numbers (integer or floating point)" if kinds == _REAL_KINDS else \
+            "values of dtype kind %r" % kinds
+        raise TypeError("%s must hold %s, got dtype %s" % (name, what, result.dtype))
+    if ndim is not None:
+        accepted = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if result.ndim not in accepted:
+            want = " or ".join("%dD" % d for d in accepted)
+            raise ValueError("%s must be %s, got shape %r" % (name, want, result.shape))
+    return result
+
+
+def finite(data: np.ndarray, name: str) -> np.ndarray:
+    """``data`` if all its values are finite, else ValueError naming ``name``.
+
+    Parameters
+    ----------
+    data : ndarray
+        A real array.
+    name : str
+        The argument's name, for messages.
+
+    Returns
+    -------
+    ndarray
+        ``data`` itself.
+    """
+    if data.dtype.kind == "f" and data.size and not np.isfinite(data).all():
+        bad = np.argwhere(~np.isfinite(data))[0]
+        raise ValueError("%s must hold finite values, got %s at index %s"
+                         % (name, data[tuple(bad)], tuple(int(i) for i in bad)))
+    return data
+
+
+def float32_array(value, name: str, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """``value`` as a finite, C-contiguous float32 array (a copy only when needed).
+
+    Parameters
+    ----------
+    value : array_like
+        A real array (see :func:`array`).
+    name : str
+        The argument's name, for messages.
+    ndim : int or tuple of int, optional
+        The accepted number(s) of dimensions.
+
+    Returns
+    -------
+    ndarray of float32, C-contiguous
+
+    Raises
+    ------
+    TypeError
+        As :func:`array`.
+    ValueError
+        As :func:`array`; also when a value is NaN or infinite, or finite but out of
+        float32's range (it would become infinite).
+    """
+    data = array(value, name, ndim)
+    finite(data, name)
+    if data.dtype == _F32 and data.flags.c_contiguous:
+        return data
+    with np.errstate(over="ignore"):
+        result = np.ascontiguousarray(data, dtype=_F32)
+    if result.size and not np.isfinite(result).all():
+        big = np.argwhere(~np.isfinite(result))[0]
+        raise ValueError("%s must hold values within float32 range (|x| <= %g), got %s at "
+                         "index %s: out of float32 range"
+                         % (name, np.finfo(_F32).max, data[tuple(big)],
+                            tuple(int(i) for i in big)))
+    return result
+
+
+def memory(nbytes: int, what: str) -> int:
+    """``nbytes`` if that much memory may be asked for, else MemoryError.
+
+    Parameters
+    ----------
+    nbytes : int
+        The size of an allocation about to be made.
+    what : str
+        What it is for, for messages (``"the output of shape (3, 4)"``).
+
+    Returns
+    -------
+    int
+        ``nbytes``.
+
+    Raises
+    ------
+    MemoryError
+        If ``nbytes`` exceeds this machine's physical memory (:data:`MEMORY_LIMIT`).
+    """
+    if nbytes > MEMORY_LIMIT:
+        raise MemoryError("%s needs %d bytes, more than this machine's memory (%d bytes)"
+                          % (what, nbytes, MEMORY_LIMIT))
+    return nbytes
