@@ -31,18 +31,41 @@ def glimpse_commands():
 
 def test_readme_glimpse_commands_run_in_order(tmp_path):
     commands = glimpse_commands()
-    assert [c[0] for c in commands] == ["sample", "prepare"]
-    env = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0")
+    assert [c[0] for c in commands] == ["evaluate", "sample", "prepare"]
+    env = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0",
+               GLIMPSE_CACHE_DIR=str(tmp_path / "cache"))
     for args in commands:
         res = subprocess.run([sys.executable, "-m", "glimpse", *args], cwd=tmp_path,
                              capture_output=True, text=True, env=env, timeout=300)
         assert res.returncode == 0, (args, res.stderr)
+        if args[0] == "evaluate":  # the quick start prints a score
+            assert float(res.stdout.split()[1]) >= 0.9, res.stdout
     assert (tmp_path / "patches.npz").is_file() and (tmp_path / "example.png").is_file()
 
 
 def test_readme_python_snippet_runs():
-    (snippet,) = blocks("python")
+    snippet = blocks("python")[0]
     namespace = {}
     exec(compile(snippet, str(README), "exec"), namespace)
     assert namespace["image"].shape == (256, 256)
     assert namespace["patches"].shape == (50, 11, 11)
+
+
+def test_readme_experiment_snippets_run(tmp_path, monkeypatch, capsys):
+    from glimpse.experiment import _models
+    from glimpse.glab import api
+
+    if not _models.has_s2(_models.make_model()):
+        pytest.skip("the default model has no S2 prototypes")
+    quick_start, library = blocks("python")[1:]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
+    api.Reset()
+    try:
+        exec(compile(quick_start, str(README), "exec"), {})
+        assert float(capsys.readouterr().out) >= 0.9 and (tmp_path / "exp.npz").is_file()
+    finally:
+        api.Reset()
+    namespace = {}
+    exec(compile(library, str(README), "exec"), namespace)
+    assert namespace["features"].shape == (80, 20)
