@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -57,11 +58,12 @@ def _failed_path(err, images):
     path = getattr(source, "image_path", None)
     if path is not None and str(path) in images:
         return str(path)
+    match = re.search(r"images\[(\d+)\]", str(source if source is not None else err))
+    if match and int(match.group(1)) < len(images):
+        return images[int(match.group(1))]
     text = str(err)
-    for image in images:
-        if image in text:
-            return image
-    return None
+    found = [image for image in images if image in text]
+    return max(found, key=len) if found else None
 
 
 def _normalise(patches):

@@ -249,11 +249,14 @@ def GetImprintLocation(index, kwidth_offset=0):
 
 
 def ComputeActivation():
-    """Compute the features of every corpus image (imprinting 10 prototypes if none)."""
+    """Compute the features of every corpus image (imprinting 10 prototypes if the layers
+    need prototypes and there are none)."""
     exp = _lab.exp
-    if _models.has_s2(exp.model) and exp.prototypes is None:
+    layers = GetLayer()
+    needs_s2 = any(str(x).upper() in ("S2", "C2") for x in layers)
+    if needs_s2 and _models.has_s2(exp.model) and exp.prototypes is None:
         ImprintS2Prototypes(10)
-    return _ex.ComputeActivation(exp, GetLayer(), pool=_lab.pool)
+    return _ex.ComputeActivation(exp, layers, pool=_lab.pool)
 
 
 def GetFeatures():

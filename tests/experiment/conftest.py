@@ -53,6 +53,8 @@ def small_model():
     from glimpse.experiment import _models
 
     cls = _models.model_class()
+    if _models.has_s2(cls(params=cls.ParamClass())):  # two scales of C1 maps of 9 and 7 px
+        return cls(params=cls.ParamClass(image_resize_length=64, num_scales=2, s2_kwidth=[5]))
     return cls(params=cls.ParamClass(image_resize_length=32))
 
 

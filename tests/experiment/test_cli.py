@@ -30,7 +30,8 @@ def test_params_prints_the_defaults_and_reads_a_file(capsys, tmp_path, params_fi
     defaults = small_model().ParamClass().AsDict()
     assert status == 0 and json.loads(out) == defaults
     status, out, _ = _run(capsys, "params", "--params", params_file)
-    assert status == 0 and json.loads(out)["image_resize_length"] == 32
+    assert status == 0
+    assert json.loads(out)["image_resize_length"] == small_model().params.image_resize_length
 
 
 @pytest.mark.parametrize("content, message", [
