@@ -213,10 +213,10 @@ def _pool(args):
         from ..pools._dask import DaskPool
 
         return DaskPool(address=args.scheduler, workers=args.workers)
-    from ._pool import resolve_pool
+    from ._pool import _make
 
     if args.workers is None:
-        return resolve_pool(args.pool)
+        return _make(args.pool)
     from ..pools import MakePool
 
     return MakePool(args.pool, workers=args.workers)

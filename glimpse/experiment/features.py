@@ -13,7 +13,7 @@ from ..backends import InputLoadError, InputSizeError
 from ..models.base import BuildLayer
 from ..models.base.layer import LayerSpec
 from ._io import atomic_write
-from ._pool import resolve_pool
+from ._pool import pool_for
 
 __all__ = ["ExtractFeatures", "ResolveLayers", "IterFeatures", "ComputeFeatures",
            "WriteFeatures", "DEFAULT_BLOCK_SIZE"]
@@ -140,7 +140,8 @@ def IterFeatures(model, images, layers, pool=None, block_size=None, progress=Fal
     layers : sequence of str or LayerSpec
         The layers to flatten (see :func:`ExtractFeatures`).
     pool : None, str or pool object
-        Where the images are computed (see :mod:`glimpse.pools`).
+        Where the images are computed (see :mod:`glimpse.pools`). A pool made here from a
+        name (or the default) is closed at the end.
     block_size : int, optional
         Images handed to the pool at once (default :data:`DEFAULT_BLOCK_SIZE`).
     progress : bool
@@ -166,14 +167,15 @@ def IterFeatures(model, images, layers, pool=None, block_size=None, progress=Fal
     layers = ResolveLayers(model, layers)
     block = _block_size(block_size)
     images = list(images)
-    pool = resolve_pool(pool)
     func = functools.partial(_image_features, model, layers)
     from tqdm.auto import tqdm
 
-    with tqdm(total=len(images), disable=not progress, unit="image", leave=False) as bar:
+    with pool_for(pool) as workers, tqdm(total=len(images), disable=not progress,
+                                         unit="image", leave=False) as bar:
+        kw = {"progress": bar.update} if progress else {}
         for start in range(0, len(images), block):
-            for offset, (row, reason) in enumerate(pool.map(func, images[start:start + block])):
-                bar.update(1)
+            results = workers.map(func, images[start:start + block], **kw)
+            for offset, (row, reason) in enumerate(results):
                 yield start + offset, row, reason
 
 

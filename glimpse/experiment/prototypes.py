@@ -9,7 +9,7 @@ import numpy as np
 
 from ..backends import InputLoadError, InputSizeError
 from . import _models
-from ._pool import resolve_pool
+from ._pool import pool_for
 from ._sklearn import require_sklearn
 from .experiment import SetPrototypes, SplitCorpus
 from .features import ResolveLayers
@@ -148,7 +148,17 @@ def MakePrototypes(exp, num_prototypes, algorithm="imprint", pool=None, rng=None
         SplitCorpus(exp)
     train = np.flatnonzero(exp.train_mask)
     rng = exp.rng("prototypes") if rng is None else np.random.default_rng(rng)
-    pool = resolve_pool(pool)
+    with pool_for(pool) as workers:
+        protos, locations = _make(exp, algorithm, num, layer, sizes, train, rng, workers)
+    if normalize:
+        protos = [_normalise(p) for p in protos]
+    protos = [np.ascontiguousarray(p, np.float32) for p in protos]
+    SetPrototypes(exp, protos, locations, algorithm)
+    exp.timing["prototypes"] = time.perf_counter() - start
+    return protos
+
+
+def _make(exp, algorithm, num, layer, sizes, train, rng, pool):
     sample_count = num * KMEANS_SAMPLES_PER_PROTOTYPE if algorithm == "kmeans" else num
     locations = None
     if algorithm == "uniform":
@@ -168,12 +178,7 @@ def MakePrototypes(exp, num_prototypes, algorithm="imprint", pool=None, rng=None
                       .astype(np.float32) for p in patches]
         else:
             protos = [_kmeans(p, num, rng) for p in patches]
-    if normalize:
-        protos = [_normalise(p) for p in protos]
-    protos = [np.ascontiguousarray(p, np.float32) for p in protos]
-    SetPrototypes(exp, protos, locations, algorithm)
-    exp.timing["prototypes"] = time.perf_counter() - start
-    return protos
+    return protos, locations
 
 
 def _imprinted_shapes(exp, layer, sizes, train, pool):
