@@ -93,11 +93,15 @@ def test_imprint_then_features(capsys, tmp_path, tiny_corpus, params_file):
         assert npz["prototypes_0"].shape[0] == 5 and npz["locations_0"].shape == (5, 4)
         assert int(npz["seed"]) == 1
     features = tmp_path / "features.npz"
+    (tiny_corpus / "bright" / "03b.png").write_bytes(b"broken")
     status, out, err = _run(capsys, "features", tiny_corpus, "--prototypes", protos, "-o",
                             features, "-q")
     assert status == 0, err
+    assert "skipped" in err and "03b.png: unreadable" in err
     with np.load(features) as npz:
-        assert npz["features"].shape == (12, 5) and npz["labels"].tolist() == [0] * 6 + [1] * 6
+        assert npz["features"].shape == (12, 5) and npz["kept"].sum() == 12
+        assert not npz["kept"][4] and npz["skipped_paths"][0].endswith("03b.png")
+        assert npz["labels"].tolist() == [0] * 7 + [1] * 6
         assert npz["layers"].tolist() == ["C2"]
     status, _, err = _run(capsys, "features", tiny_corpus, "--prototypes", features, "-o",
                           tmp_path / "f2.npz")
