@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from PIL import Image, ImageDraw
 
-from . import __version__, glab
+from . import __version__, _cli_show, glab
 from .backends import InputLoadError, InputSizeError
 from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
 from .util import gimage
@@ -130,6 +130,7 @@ def _build_parser():
     prepare.add_argument("--output", "-o", required=True, help="output PNG file")
     _add_resize_options(prepare, defaults=False)
     prepare.add_argument("--patches", help=".npz written by 'glimpse sample'")
+    _cli_show.add_parser(sub)
     from .experiment import cli as experiment_cli
 
     experiment_cli.add_parsers(sub)
@@ -408,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
             return args.run(args)
         if args.command == "sample":
             return _run_sample(args)
+        if args.command == "show":
+            return _cli_show.run(args)
         return _run_prepare(args)
     except UsageError as err:
         print(str(err), file=sys.stderr)

@@ -30,7 +30,9 @@ def _imprint(exp, layer, sizes, num, train, rng, normalize, pool):
     while True:
         images = [exp.corpus.paths[i] for i in train]
         if not images:
-            raise ValueError("the experiment has no training image to imprint from")
+            raise ValueError("the experiment has no training image to imprint from%s"
+                             % ("" if not exp.skipped else " (%d skipped, the last %s: %s)"
+                                % ((len(exp.skipped),) + tuple(exp.skipped[-1]))))
         try:
             results = _models.sample_patches_from_images(
                 exp.model, layer, sizes, num, images, rng=np.random.default_rng(seed),

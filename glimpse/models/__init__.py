@@ -1,1 +1,116 @@
-"""glimpse models: layered networks of visual cortex built on :mod:`glimpse.models.base`."""
+"""glimpse models: layered networks of visual cortex built on :mod:`glimpse.models.base`.
+
+``"ml"`` (:mod:`glimpse.models.ml`, the HMAX model) is the default model and
+``"base"`` (:mod:`glimpse.models.base`) the abstract base model. The environment
+variable ``GLIMPSE_MODEL`` chooses the model when no name is given.
+
+Examples
+--------
+>>> GetModelClass("ml").__module__
+'glimpse.models.ml.model'
+>>> MakeParams("ml", num_scales=4).num_scales
+4
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+__all__ = ["MODELS", "DEFAULT_MODEL", "GetModelClass", "MakeParams", "MakeModel"]
+
+#: Known models: name -> module holding its ``Model`` class.
+MODELS = {"ml": "glimpse.models.ml", "base": "glimpse.models.base"}
+
+#: The model used when neither an argument nor ``GLIMPSE_MODEL`` names one.
+DEFAULT_MODEL = "ml"
+
+
+def GetModelClass(name: str | None = None) -> type:
+    """Return a model class by name.
+
+    Parameters
+    ----------
+    name : str, optional
+        ``"ml"`` or ``"base"`` (case-insensitive). When None, the environment
+        variable ``GLIMPSE_MODEL`` is used if set and non-empty, else ``"ml"``.
+
+    Returns
+    -------
+    type
+        The model's ``Model`` class.
+
+    Raises
+    ------
+    ValueError
+        If the name is not a known model.
+    TypeError
+        If the name is not a string.
+    """
+    import importlib
+
+    origin = "name"
+    if name is None:
+        name = os.environ.get("GLIMPSE_MODEL") or DEFAULT_MODEL
+        origin = "GLIMPSE_MODEL"
+    if not isinstance(name, str):
+        raise TypeError("model name must be a str, got %r" % (name,))
+    module = MODELS.get(name.strip().lower())
+    if module is None:
+        raise ValueError("unknown model %r (from %s); known models: %s"
+                         % (name, origin, ", ".join(sorted(MODELS))))
+    return importlib.import_module(module).Model
+
+
+def MakeParams(name: str | None = None, **kw: Any):
+    """Create the parameters of a model.
+
+    Parameters
+    ----------
+    name : str, optional
+        The model (see :func:`GetModelClass`).
+    **kw
+        Parameter values.
+
+    Returns
+    -------
+    Params
+        An instance of the model's ``ParamClass``.
+    """
+    return GetModelClass(name).ParamClass(**kw)
+
+
+def MakeModel(name: str | None = None, params=None, backend=None):
+    """Create a model.
+
+    Parameters
+    ----------
+    name : str, optional
+        The model (see :func:`GetModelClass`). When None and `params` is
+        given, the model whose parameter class `params` is an instance of
+        (exactly) is chosen; otherwise ``GLIMPSE_MODEL`` or ``"ml"``.
+    params : Params, optional
+        Model parameters. Default: the model's defaults.
+    backend : backend object or str, optional
+        See :func:`glimpse.backends.MakeBackend`.
+
+    Returns
+    -------
+    Model
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or parameters of another model.
+
+    Examples
+    --------
+    >>> type(MakeModel("base")).__module__
+    'glimpse.models.base.model'
+    """
+    if name is None and params is not None:
+        for known in MODELS:
+            cls = GetModelClass(known)
+            if type(params) is cls.ParamClass:
+                return cls(backend=backend, params=params)
+    return GetModelClass(name)(backend=backend, params=params)

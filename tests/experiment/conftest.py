@@ -49,13 +49,12 @@ def tiny_corpus(tmp_path):
 
 
 def small_model():
-    """The model the tests run: small images, so a corpus takes milliseconds."""
-    from glimpse.experiment import _models
+    """The HMAX model on small images (two scales of C1 maps of 9 and 7 pixels), so that a
+    corpus takes milliseconds."""
+    from glimpse.models import MakeModel, MakeParams
 
-    cls = _models.model_class()
-    if _models.has_s2(cls(params=cls.ParamClass())):  # two scales of C1 maps of 9 and 7 px
-        return cls(params=cls.ParamClass(image_resize_length=64, num_scales=2, s2_kwidth=[5]))
-    return cls(params=cls.ParamClass(image_resize_length=32))
+    return MakeModel("ml", MakeParams("ml", image_resize_length=64, num_scales=2,
+                                      s2_kwidth=[5]))
 
 
 @pytest.fixture

@@ -4,12 +4,9 @@ import numpy as np
 import pytest
 
 from glimpse.cli import main
-from glimpse.experiment import LoadExperiment, _models
+from glimpse.experiment import LoadExperiment
 
 from .conftest import small_model
-
-needs_s2 = pytest.mark.skipif(not _models.has_s2(small_model()),
-                              reason="the default model has no S2 prototypes")
 
 
 @pytest.fixture
@@ -83,7 +80,6 @@ def test_evaluate_prints_score_and_timing_and_stores(capsys, tmp_path, tiny_corp
     assert status == 0 and "3-fold cross-validation over 12 images; logreg" in out
 
 
-@needs_s2
 def test_imprint_then_features(capsys, tmp_path, tiny_corpus, params_file):
     protos = tmp_path / "protos.npz"
     status, out, err = _run(capsys, "imprint", tiny_corpus, "--params", params_file, "-n", 5,

@@ -6,12 +6,9 @@ import pytest
 from glimpse.experiment import (PROTOTYPE_ALGORITHMS, ComputeActivation, Corpus,
                                 CrossValidateClassifier, Experiment, LoadExperiment,
                                 MakeLearner, MakePrototypes, ReadCorpus, SplitCorpus,
-                                StoreExperiment, TrainAndTestClassifier, _models)
+                                StoreExperiment, TrainAndTestClassifier)
 
 from .conftest import ThreadPool, small_model
-
-# Until a model has S2 prototypes, the tests imprint from the IMAGE layer of the base model.
-_IMPRINT = {} if _models.has_s2(small_model()) else {"layer": "image", "kernel_sizes": [5]}
 
 
 def _experiment(root, seed=0):
@@ -39,15 +36,15 @@ def test_fixed_split_is_kept():
 
 def test_prototypes_come_from_training_images_and_are_seeded(tiny_corpus, thread_pool):
     exp = _experiment(tiny_corpus)
-    protos = MakePrototypes(exp, 7, "imprint", pool="serial", **_IMPRINT)
+    protos = MakePrototypes(exp, 7, "imprint", pool="serial")
     locations = exp.prototype_locations[0]
     assert protos[0].shape[0] == 7 and protos[0].dtype == np.float32
     assert locations.shape == (7, 4) and exp.train_mask[locations[:, 0]].all()
     other = _experiment(tiny_corpus)
-    again = MakePrototypes(other, 7, "imprint", pool=thread_pool, **_IMPRINT)
+    again = MakePrototypes(other, 7, "imprint", pool=thread_pool)
     assert again[0].tobytes() == protos[0].tobytes()
     assert (other.prototype_locations[0] == locations).all()
-    different = MakePrototypes(_experiment(tiny_corpus, seed=5), 7, "imprint", **_IMPRINT)
+    different = MakePrototypes(_experiment(tiny_corpus, seed=5), 7, "imprint")
     assert different[0].tobytes() != protos[0].tobytes()
 
 
@@ -55,11 +52,11 @@ def test_prototypes_come_from_training_images_and_are_seeded(tiny_corpus, thread
 def test_every_algorithm_gives_seeded_prototypes_of_the_imprinted_shape(tiny_corpus,
                                                                         algorithm):
     exp = _experiment(tiny_corpus)
-    imprinted = MakePrototypes(exp, 4, "imprint", **_IMPRINT)[0]
-    protos = MakePrototypes(exp, 4, algorithm, pool=ThreadPool(2), **_IMPRINT)[0]
+    imprinted = MakePrototypes(exp, 4, "imprint")[0]
+    protos = MakePrototypes(exp, 4, algorithm, pool=ThreadPool(2))[0]
     assert protos.shape == imprinted.shape and protos.dtype == np.float32
     assert np.isfinite(protos).all()
-    again = MakePrototypes(_experiment(tiny_corpus), 4, algorithm, **_IMPRINT)[0]
+    again = MakePrototypes(_experiment(tiny_corpus), 4, algorithm)[0]
     assert again.tobytes() == protos.tobytes()
     assert exp.prototype_algorithm == algorithm
     assert (exp.prototype_locations is not None) == (algorithm == "imprint")
@@ -74,11 +71,11 @@ def test_every_algorithm_gives_seeded_prototypes_of_the_imprinted_shape(tiny_cor
 def test_prototype_argument_errors(tiny_corpus):
     exp = _experiment(tiny_corpus)
     with pytest.raises(ValueError, match="algorithm must be one of imprint"):
-        MakePrototypes(exp, 3, "random", **_IMPRINT)
+        MakePrototypes(exp, 3, "random")
     with pytest.raises(ValueError, match="num_prototypes must be an integer >= 1, got 0"):
-        MakePrototypes(exp, 0, **_IMPRINT)
+        MakePrototypes(exp, 0)
     with pytest.raises(ValueError, match="no corpus"):
-        MakePrototypes(Experiment(model=small_model(), seed=0), 3, **_IMPRINT)
+        MakePrototypes(Experiment(model=small_model(), seed=0), 3)
 
 
 def test_unreadable_training_image_is_skipped_when_imprinting(tiny_corpus):
@@ -86,7 +83,7 @@ def test_unreadable_training_image_is_skipped_when_imprinting(tiny_corpus):
     exp = _experiment(tiny_corpus)
     exp.train_mask = np.ones(12, bool)
     exp.train_mask[[5, 11]] = False
-    MakePrototypes(exp, 30, "imprint", **_IMPRINT)
+    MakePrototypes(exp, 30, "imprint")
     assert len(exp.corpus) == 11 and exp.skipped[0][0].endswith("00.png")
     assert exp.skipped[0][1].startswith("unreadable")
     assert exp.train_mask.sum() == 9
@@ -95,7 +92,7 @@ def test_unreadable_training_image_is_skipped_when_imprinting(tiny_corpus):
 
 def _evaluated(root, **kw):
     exp = _experiment(root)
-    MakePrototypes(exp, 4, "imprint", **_IMPRINT)
+    MakePrototypes(exp, 4, "imprint")
     ComputeActivation(exp, **kw)
     return exp
 

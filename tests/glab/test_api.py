@@ -1,18 +1,13 @@
 import numpy as np
 import pytest
 
-from glimpse.experiment import _models
 from glimpse.glab import api
 from glimpse.models.base import Layer
 
 from ..experiment import conftest as _shared
 
 small_model = _shared.small_model
-cache_dir = _shared.cache_dir  # fixtures shared with the experiment tests
-tiny_corpus = _shared.tiny_corpus
-
-HAS_S2 = _models.has_s2(small_model())
-needs_s2 = pytest.mark.skipif(not HAS_S2, reason="the default model has no S2 prototypes")
+tiny_corpus = _shared.tiny_corpus  # a fixture shared with the experiment tests
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +71,6 @@ def test_errors_before_anything_is_computed():
         api.ComputeActivation()
 
 
-@needs_s2
 def test_imprint_and_inspect_prototypes(small_lab):
     protos = api.ImprintS2Prototypes(5)
     assert api.GetPrototype(2).tobytes() == protos[0][2].tobytes()
@@ -95,7 +89,6 @@ def test_imprint_and_inspect_prototypes(small_lab):
     assert api.GetFeatures().shape == (12, 5)
 
 
-@needs_s2
 def test_store_and_load(small_lab, tmp_path):
     api.ImprintS2Prototypes(4)
     score = api.EvaluateClassifier().score
@@ -104,20 +97,3 @@ def test_store_and_load(small_lab, tmp_path):
     exp = api.LoadExperiment(tmp_path / "exp.npz")
     assert api.GetExperiment() is exp and api.GetEvaluationResults().score == score
     assert np.array_equal(api.GetModel().s2_kernels[0], exp.prototypes[0])
-
-
-@needs_s2
-def test_the_2013_quick_start_runs_as_written(tmp_path, monkeypatch, cache_dir, capsys):
-    monkeypatch.chdir(tmp_path)
-    code = (
-        "from glimpse.glab.api import *\n"
-        "SetCorpusByName('easy')\n"
-        "ImprintS2Prototypes(10)\n"
-        "EvaluateClassifier()\n"
-        "print(GetEvaluationResults().score)\n"
-        "StoreExperiment('exp.npz')\n"
-    )
-    exec(compile(code, "quickstart", "exec"), {})
-    score = float(capsys.readouterr().out.strip())
-    assert score >= 0.9
-    assert (tmp_path / "exp.npz").is_file()

@@ -8,15 +8,13 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from glimpse.experiment import (ComputeActivation, Experiment, MakePrototypes,  # noqa: E402
-                                ReadCorpus, _models)
+                                ReadCorpus)
 from glimpse.pools._dask import DaskPool  # noqa: E402
 
 from ..experiment import conftest as _shared  # noqa: E402
 
 tiny_corpus = _shared.tiny_corpus
 thread_pool = _shared.thread_pool
-_IMPRINT = {} if _models.has_s2(_shared.small_model()) else {"layer": "image",
-                                                             "kernel_sizes": [5]}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +60,7 @@ def test_prototypes_and_features_equal_the_thread_pools_bit_for_bit(
     runs = []
     for p in (thread_pool, pool):
         exp = _experiment(tiny_corpus)
-        MakePrototypes(exp, 6, "imprint", pool=p, **_IMPRINT)
+        MakePrototypes(exp, 6, "imprint", pool=p)
         ComputeActivation(exp, pool=p, block_size=5)
         runs.append(exp)
     threads, dask = runs

@@ -1,0 +1,208 @@
+"""``glimpse show``: pictures of the HMAX model's layers, S1 kernels and S2 prototypes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+from . import glab
+from .backends import BackendError
+from .models import ml
+from .prototypes import ImprintS2Prototypes
+from .util import show
+
+__all__ = ["add_parser", "run", "LoadPrototypes"]
+
+_LAYERS = {"retina": ml.Layer.RETINA, "s1": ml.Layer.S1, "c1": ml.Layer.C1, "s2": ml.Layer.S2}
+
+
+def _layer(text):
+    layer = _LAYERS.get(text.strip().lower())
+    if layer is None:
+        raise argparse.ArgumentTypeError("expected one of retina, S1, C1, S2, got %r" % text)
+    return layer
+
+
+def _int_at_least(minimum):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("expected an integer, got %r" % text) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError("expected an integer >= %d, got %r"
+                                             % (minimum, text))
+        return value
+    return parse
+
+
+def add_parser(subparsers):
+    """Add the ``show`` subcommand to an argparse subparsers object; return its parser.
+
+    The parsed arguments carry ``run`` (this module's :func:`run`).
+    """
+    parser = subparsers.add_parser(
+        "show", help="draw the maps of a layer, the S1 kernels or S2 prototypes as a PNG",
+        description="Tile the maps of a layer of the HMAX model for an image (scales by rows, "
+        "orientations or prototypes by columns, each map scaled to its own range), the S1 "
+        "Gabor kernels (--kernels), or S2 prototypes from a file (--prototypes). For --layer "
+        "S2 without --prototypes, prototypes are imprinted from the image itself.",
+    )
+    parser.add_argument("image", metavar="IMAGE", nargs="?", default=None,
+                        help="image file (default: the example image shipped with glimpse)")
+    parser.add_argument("--layer", type=_layer, default=None, metavar="LAYER",
+                        help="retina, S1, C1 or S2")
+    parser.add_argument("--kernels", action="store_true", help="tile the S1 Gabor kernels")
+    parser.add_argument("--prototypes", metavar="FILE", default=None,
+                        help="S2 prototypes: a .npy array (n, bands, k, k), or an .npz holding "
+                        "prototypes_0, prototypes_1, ... (as an experiment file does); shown "
+                        "alone, or used for --layer S2")
+    parser.add_argument("--num-scales", type=_int_at_least(0), default=None,
+                        help="scales of the model (default: the model's, 0: all that fit)")
+    parser.add_argument("--num-prototypes", type=_int_at_least(1), default=8,
+                        help="prototypes imprinted for --layer S2 without --prototypes "
+                        "(default: 8)")
+    parser.add_argument("--seed", type=_int_at_least(0), default=0,
+                        help="seed of that imprinting (default: 0)")
+    parser.add_argument("--max-columns", type=_int_at_least(1), default=16,
+                        help="at most this many bands or prototypes per row (default: 16)")
+    parser.add_argument("--zoom", type=_int_at_least(1), default=None,
+                        help="magnification (default: 1 for maps, 4 for kernels)")
+    parser.add_argument("--output", "-o", required=True, help="output PNG file")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def LoadPrototypes(path):
+    """Read S2 prototypes from a file.
+
+    Parameters
+    ----------
+    path : str
+        A ``.npy`` file holding one array (n, bands, k, k), or an ``.npz`` file
+        holding ``prototypes_0``, ``prototypes_1``, ... (one per S2 kernel
+        width, as ``glimpse imprint`` and experiment files store them) or a single
+        ``prototypes`` array.
+
+    Returns
+    -------
+    prototypes : list of ndarray
+        One float32 array (n, bands, k, k) per kernel width.
+    params : dict
+        The model parameters recorded in the file (its JSON ``params``, or the
+        ``params`` of its JSON ``metadata``); empty when there are none.
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be read or holds no prototypes.
+    """
+    params = {}
+    try:
+        data = np.load(path, allow_pickle=False)
+        if isinstance(data, np.ndarray):
+            arrays = [data]
+        else:
+            with data:
+                arrays, params = _read_npz(data)
+    except (OSError, ValueError) as err:
+        raise ValueError("cannot read prototypes from %s: %s" % (path, err)) from None
+    if not arrays:
+        raise ValueError("%s holds no prototypes (no prototypes_0 or prototypes array)" % path)
+    for a in arrays:
+        if a.ndim != 4 or a.dtype.kind not in "iuf" or 0 in a.shape:
+            raise ValueError("prototypes in %s must be non-empty real arrays (n, bands, k, k), "
+                             "got shape %r dtype %s" % (path, a.shape, a.dtype))
+    return [a.astype(np.float32) for a in arrays], params
+
+
+def _read_npz(data):
+    prefix = "prototypes_"
+    keys = sorted((k for k in data.files if k.startswith(prefix) and k[len(prefix):].isdigit()),
+                  key=lambda k: int(k[len(prefix):]))
+    if not keys and "prototypes" in data.files:
+        keys = ["prototypes"]
+    params = {}
+    try:
+        if "params" in data.files:  # written by 'glimpse imprint'
+            params = dict(json.loads(str(data["params"])))
+        elif "metadata" in data.files:  # an experiment file
+            params = dict(json.loads(str(data["metadata"])).get("params") or {})
+    except (ValueError, TypeError, AttributeError):
+        params = {}
+    return [data[k] for k in keys], params
+
+
+def _params_for(recorded, prototypes, num_scales):
+    names = set(ml.Params.ParamNames())
+    kw = {k: v for k, v in recorded.items() if k in names}
+    if prototypes is not None:
+        kw["s2_kwidth"] = [p.shape[-1] for p in prototypes]
+        kw["s1_num_orientations"] = prototypes[0].shape[1]
+    if num_scales is not None:
+        kw["num_scales"] = num_scales
+    return ml.Params(**kw)
+
+
+def _fail(message, status=1):
+    print("glimpse: error: %s" % message, file=sys.stderr)
+    return status
+
+
+def run(args):
+    """Run ``glimpse show`` with parsed arguments; return the exit status."""
+    if not args.output.lower().endswith(".png"):
+        return _fail("glimpse show: --output must end in .png, got %r" % args.output, 2)
+    if args.layer is None and not args.kernels and args.prototypes is None:
+        return _fail("glimpse show: give --layer, --kernels or --prototypes", 2)
+    if args.kernels and args.layer is not None:
+        return _fail("glimpse show: --kernels and --layer draw different pictures; give one", 2)
+    prototypes, recorded = None, {}
+    if args.prototypes is not None:
+        try:
+            prototypes, recorded = LoadPrototypes(args.prototypes)
+        except ValueError as err:
+            return _fail(err)
+    try:
+        params = _params_for(recorded, prototypes, args.num_scales)
+        model = ml.Model(params=params)
+    except ValueError as err:
+        return _fail("bad model parameters: %s" % err)
+    if args.kernels:
+        picture = show.ShowKernels(
+            model.s1_kernels, "S1 kernels (rows: phases, columns: orientations)",
+            zoom=args.zoom or 4, transpose=True)
+    elif args.layer is None:
+        rows = [p[:args.max_columns] for p in prototypes]
+        picture = show.TileMaps(
+            [list(proto) for p in rows for proto in p],
+            "S2 prototypes (rows: prototypes, columns: bands)", zoom=args.zoom or 4)
+    else:
+        image = args.image if args.image is not None else str(glab.GetExampleImagePath())
+        try:
+            if args.layer is ml.Layer.S2:
+                if prototypes is not None:
+                    model.s2_kernels = prototypes
+                else:
+                    ImprintS2Prototypes(model, [image], args.num_prototypes, rng=args.seed)
+            data = ml.BuildLayer(model, args.layer, image)[args.layer]
+        except (BackendError, ValueError) as err:
+            return _fail(err)
+        picture = show.ShowLayer(args.layer.name, data, zoom=args.zoom or 1,
+                                 max_columns=args.max_columns)
+    directory = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(directory):
+        return _fail("glimpse show: the directory of --output does not exist: %s" % directory, 2)
+    partial = "%s.partial-%d" % (args.output, os.getpid())
+    try:
+        picture.save(partial, format="PNG")
+        os.replace(partial, args.output)  # an existing file is replaced only by a complete one
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    print("glimpse: wrote %s (%dx%d)" % (args.output, picture.width, picture.height))
+    return 0

@@ -1,0 +1,720 @@
+"""The HMAX model: retina, S1 (Gabor), C1 (local max), S2 (prototypes) and C2 (global max)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+
+import numpy as np
+
+from ...backends import ACTIVATION_DTYPE, BackendError, InputSizeError
+from ...util import gimage
+from ...util.kernel import MakeGaborKernels
+from ..base import model as _base
+from ..base.layer import LayerSpec, layer_builder
+from .param import Params, SLayerOp
+
+__all__ = [
+    "Layer",
+    "State",
+    "Model",
+    "MinimumRetinaSize",
+    "NumScalesSupported",
+    "Whiten",
+    "GetS2ReceptiveField",
+]
+
+#: Largest |norm - 1| accepted for a kernel that must have unit norm.
+UNIT_NORM_TOLERANCE = 1e-4
+
+
+class Layer(_base.Layer):
+    """The layers of the HMAX model: SOURCE, IMAGE, RETINA, S1, C1, S2 and C2.
+
+    Examples
+    --------
+    >>> Layer.TopLayer() == Layer.C2
+    True
+    >>> [lyr.name for lyr in (Layer.RETINA, Layer.S1, Layer.C1, Layer.S2, Layer.C2)]
+    ['retina', 'S1', 'C1', 'S2', 'C2']
+    """
+
+    #: The image after contrast enhancement (the image itself when the retina is off):
+    #: a 2D array.
+    RETINA = LayerSpec("r", "retina", [_base.Layer.IMAGE])
+
+    #: Gabor responses: a list over scales of maps (orientations, h, w).
+    S1 = LayerSpec("s1", "S1", [RETINA])
+
+    #: Local maxima of S1: a list over scales of maps (orientations, h, w).
+    C1 = LayerSpec("c1", "C1", [S1])
+
+    #: Prototype responses: a list over scales of lists over S2 kernel widths of maps
+    #: (prototypes, h, w).
+    S2 = LayerSpec("s2", "S2", [C1])
+
+    #: Global maxima of S2 over positions and scales: a list over S2 kernel widths of
+    #: 1D arrays (prototypes,).
+    C2 = LayerSpec("c2", "C2", [S2])
+
+
+class State(_base.State):
+    """A state of the HMAX model (see :class:`glimpse.models.base.State`)."""
+
+
+# ------------------------------------------------------------------------------------------------
+# geometry
+
+
+def _out_size(size, kwidth, stride):
+    """Output length of a valid correlation: ``(size - kwidth) // stride + 1`` (0 if none fits)."""
+    return (size - kwidth) // stride + 1 if size >= kwidth else 0
+
+
+def _check_params(params):
+    if not isinstance(params, Params):
+        raise TypeError("params must be a glimpse.models.ml.Params object, got %s"
+                        % type(params).__name__)
+
+
+def _shape2(value, name):
+    """`value` (an int or a pair of ints) as a (height, width) pair of ints >= 0."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value, value)
+    try:
+        pair = tuple(value)
+    except TypeError:
+        raise TypeError("%s must be an integer or a (height, width) pair, got %r"
+                        % (name, value)) from None
+    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                                 for v in pair):
+        raise TypeError("%s must be an integer or a (height, width) pair, got %r" % (name, value))
+    if min(pair) < 0:
+        raise ValueError("%s must not be negative, got %r" % (name, value))
+    return int(pair[0]), int(pair[1])
+
+
+def _retina_shape(params, image_shape):
+    h, w = image_shape
+    if params.retina_enabled:
+        k = params.retina_kwidth
+        return _out_size(h, k, 1), _out_size(w, k, 1)
+    return h, w
+
+
+def _next_level(shape, factor):
+    """The shape of the pyramid level after `shape` (as :func:`MakeScalePyramid` sizes it)."""
+    return tuple(max(1, int(np.floor(side * factor + 0.5))) for side in shape)
+
+
+def _pyramid_shapes(shape, num_scales, params):
+    factor = 1.0 / params.scale_factor
+    shapes = [tuple(shape)]
+    for _ in range(num_scales - 1):
+        shapes.append(_next_level(shapes[-1], factor))
+    return shapes
+
+
+def _level_chain(params, level_shape, kwidth=None):
+    """Shapes of the S1, C1 and S2 maps of one pyramid level (S2 for the widest kernel)."""
+    if kwidth is None:
+        kwidth = max(params.s2_kwidth)
+    s1 = tuple(_out_size(v, params.s1_kwidth, params.s1_sampling) for v in level_shape)
+    c1 = tuple(_out_size(v, params.c1_kwidth, params.c1_sampling) for v in s1)
+    s2 = tuple(_out_size(v, kwidth, params.s2_sampling) for v in c1)
+    return {"S1": s1, "C1": c1, "S2": s2}
+
+
+def _first_empty_layer(params, level_shape):
+    for name, shape in _level_chain(params, level_shape).items():
+        if min(shape) == 0:
+            return name
+    return None
+
+
+def MinimumRetinaSize(params: Params) -> int:
+    """The side of the smallest square retina that gives one S2 unit at the first scale.
+
+    Parameters
+    ----------
+    params : Params
+        Model parameters; the widest S2 kernel counts.
+
+    Returns
+    -------
+    int
+        ``(c - 1) * s1_sampling + s1_kwidth`` with
+        ``c = (max(s2_kwidth) - 1) * c1_sampling + c1_kwidth``, where the S2 unit
+        reads ``max(s2_kwidth)`` C1 units (the scaling of later pyramid levels is
+        not counted). With the retina on, the image must be ``retina_kwidth - 1``
+        pixels larger.
+
+    Examples
+    --------
+    >>> MinimumRetinaSize(Params())
+    51
+    """
+    _check_params(params)
+    c1 = max(params.s2_kwidth)
+    s1 = (c1 - 1) * params.c1_sampling + params.c1_kwidth
+    return (s1 - 1) * params.s1_sampling + params.s1_kwidth
+
+
+def NumScalesSupported(params: Params, retina_size) -> int:
+    """The number of scales whose every level gives at least one S2 unit.
+
+    Parameters
+    ----------
+    params : Params
+        Model parameters (the widest S2 kernel counts).
+    retina_size : int or (int, int)
+        Side, or (height, width), of the retina layer (the image layer when the
+        retina is off).
+
+    Returns
+    -------
+    int
+        The largest count of pyramid levels, sized exactly as
+        :func:`glimpse.util.gimage.MakeScalePyramid` sizes them, whose smallest
+        level still gives one S2 unit. The count stops at a level that no longer
+        shrinks (with rounding, sides of 3 or less may map to themselves). 0 when
+        even the first level gives none.
+
+    Examples
+    --------
+    >>> NumScalesSupported(Params(), 51), NumScalesSupported(Params(), 50)
+    (1, 0)
+    >>> NumScalesSupported(Params(), (220, 293))
+    9
+    """
+    _check_params(params)
+    shape = _shape2(retina_size, "retina_size")
+    factor = 1.0 / params.scale_factor
+    count = 0
+    previous = None
+    while shape != previous and _first_empty_layer(params, shape) is None:
+        count += 1
+        previous, shape = shape, _next_level(shape, factor)
+    return count
+
+
+def Whiten(data: np.ndarray) -> np.ndarray:
+    """Whiten a map across its bands.
+
+    Parameters
+    ----------
+    data : ndarray of real numbers, shape (bands, ...)
+        Axis 0 is the band axis.
+
+    Returns
+    -------
+    ndarray of float32, same shape
+        At every position, the vector over bands minus its mean, divided by its
+        Euclidean norm, where norms below 1 are taken as 1. `data` is not modified.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Whiten(np.array([[0.0, 3.0], [1.0, 3.0]]))
+    array([[-0.5,  0. ],
+           [ 0.5,  0. ]], dtype=float32)
+    """
+    data = np.asarray(data)
+    if data.dtype.kind not in "iuf":
+        raise TypeError("data must hold real numbers, got dtype %s" % data.dtype)
+    if data.ndim < 1 or data.shape[0] == 0:
+        raise ValueError("data must have a non-empty band axis (axis 0), got shape %r"
+                         % (data.shape,))
+    out = np.array(data, dtype=ACTIVATION_DTYPE, copy=True)
+    _whiten_in_place(out)
+    return out
+
+
+def _whiten_in_place(out):
+    out -= out.mean(axis=0, dtype=np.float32)
+    norms = np.sqrt(np.einsum("i...,i...->...", out, out))
+    np.maximum(norms, 1, out=norms)
+    out /= norms
+
+
+def _floor_div(num, den):
+    return num // den
+
+
+def _ceil_div(num, den):
+    return -((-num) // den)
+
+
+def _scaled_bounds(a, b, factor):
+    """[floor(a * factor), ceil(b * factor)), guarding against rounding of ``factor``."""
+    lo, hi = a * factor, b * factor
+    eps = 1e-9 * max(1.0, abs(lo), abs(hi))
+    return int(math.floor(lo + eps)), int(math.ceil(hi - eps))
+
+
+def _index(value, name, minimum=0):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError("%s must be an integer, got %r" % (name, value))
+    if value < minimum:
+        raise ValueError("%s must be >= %d, got %r" % (name, minimum, value))
+    return int(value)
+
+
+def GetS2ReceptiveField(params: Params, scale, y, x, kwidth_offset=0, image_shape=None):
+    """The box of IMAGE-layer pixels that one S2 unit sees.
+
+    Parameters
+    ----------
+    params : Params
+        Model parameters.
+    scale : int
+        Scale of the S2 unit, >= 0.
+    y, x : int
+        Position of the S2 unit in its map, >= 0.
+    kwidth_offset : int
+        Index into ``params.s2_kwidth`` of the S2 kernel width.
+    image_shape : (int, int), optional
+        (height, width) of the IMAGE layer. When given, the real pyramid sizes
+        are used, the box is clipped to the image and (y, x) must be a unit of
+        the S2 map; otherwise level ``scale`` is taken to be
+        ``scale_factor ** scale`` times smaller than the retina, and the box is
+        only clipped at 0.
+
+    Returns
+    -------
+    (top, bottom, left, right) : tuple of int
+        The half-open box ``image[top:bottom, left:right]``.
+
+    Notes
+    -----
+    S2 unit y covers C1 rows ``[y*s2_sampling, y*s2_sampling + k)``; C1 rows
+    ``[a, b)`` cover S1 rows ``[a*c1_sampling, (b-1)*c1_sampling + c1_kwidth)``;
+    S1 rows ``[a, b)`` cover level rows ``[a*s1_sampling, (b-1)*s1_sampling +
+    s1_kwidth)``; level row r maps to retina row ``r * R / L`` (R, L the
+    retina's and the level's heights), rounded outward; with the retina on,
+    retina rows ``[a, b)`` depend on image rows ``[a, b - 1 + retina_kwidth)``.
+    Columns likewise. The pyramid's resampling filter reaches a little beyond
+    this box at scales > 0.
+
+    Examples
+    --------
+    >>> GetS2ReceptiveField(Params(), 0, 0, 0)
+    (0, 51, 0, 51)
+    >>> GetS2ReceptiveField(Params(), 0, 1, 2)
+    (5, 56, 10, 61)
+    >>> GetS2ReceptiveField(Params(retina_enabled=True), 0, 0, 0)
+    (0, 65, 0, 65)
+    """
+    _check_params(params)
+    scale = _index(scale, "scale")
+    y = _index(y, "y")
+    x = _index(x, "x")
+    kwidth_offset = _index(kwidth_offset, "kwidth_offset")
+    if kwidth_offset >= len(params.s2_kwidth):
+        raise ValueError("kwidth_offset must be < len(params.s2_kwidth) = %d, got %d"
+                         % (len(params.s2_kwidth), kwidth_offset))
+    k2 = params.s2_kwidth[kwidth_offset]
+    level = retina = None
+    if image_shape is not None:
+        image_shape = _shape2(image_shape, "image_shape")
+        retina = _retina_shape(params, image_shape)
+        if min(retina) == 0:
+            raise ValueError("image_shape %r is smaller than the retina's window "
+                             "(retina_kwidth=%d)" % (image_shape, params.retina_kwidth))
+        level = _pyramid_shapes(retina, scale + 1, params)[scale]
+        s2 = _level_chain(params, level, k2)["S2"]
+        if y >= s2[0] or x >= s2[1]:
+            raise ValueError("(y, x) = (%d, %d) is not a unit of the S2 map of scale %d, which "
+                             "is %dx%d for image_shape %r" % (y, x, scale, s2[0], s2[1],
+                                                              image_shape))
+    box = []
+    for axis, pos in enumerate((y, x)):
+        a = pos * params.s2_sampling
+        b = a + k2
+        a, b = a * params.c1_sampling, (b - 1) * params.c1_sampling + params.c1_kwidth
+        a, b = a * params.s1_sampling, (b - 1) * params.s1_sampling + params.s1_kwidth
+        if image_shape is not None:
+            a = _floor_div(a * retina[axis], level[axis])
+            b = _ceil_div(b * retina[axis], level[axis])
+        else:
+            a, b = _scaled_bounds(a, b, params.scale_factor ** scale)
+        if params.retina_enabled:
+            b = b - 1 + params.retina_kwidth
+        a = max(a, 0)
+        if image_shape is not None:
+            b = min(b, image_shape[axis])
+        box.append((a, b))
+    return box[0][0], box[0][1], box[1][0], box[1][1]
+
+
+# ------------------------------------------------------------------------------------------------
+# kernels
+
+
+def _check_kernel_array(value, shape, normed, name, leading=False):
+    """Validate a kernel array; return it as a read-only float32 C-contiguous copy.
+
+    With ``leading``, `shape` is the shape of one kernel and axis 0 counts them
+    (at least one).
+    """
+    if value is None:
+        raise TypeError("%s must be an array, got None" % name)
+    try:
+        array = np.array(value, copy=True)
+    except (TypeError, ValueError) as err:
+        raise TypeError("%s cannot be read as an array: %s" % (name, err)) from None
+    if array.dtype.kind not in "iuf":
+        raise TypeError("%s must hold real numbers, got dtype %s" % (name, array.dtype))
+    expected = tuple(shape)
+    got = array.shape[1:] if leading else array.shape
+    if array.ndim != len(expected) + (1 if leading else 0) or got != expected:
+        want = "(n,) + %r with n >= 1" % (expected,) if leading else repr(expected)
+        raise ValueError("%s must have shape %s, got %r" % (name, want, array.shape))
+    if leading and array.shape[0] < 1:
+        raise ValueError("%s must hold at least one kernel, got shape %r" % (name, array.shape))
+    array = np.ascontiguousarray(array, dtype=ACTIVATION_DTYPE)
+    if not np.isfinite(array).all():
+        raise ValueError("%s must hold finite values" % name)
+    if normed:
+        axes = tuple(range(1, array.ndim)) if leading else (-2, -1)
+        norms = np.sqrt(np.sum(array.astype(np.float64) ** 2, axis=axes))
+        norms = norms.ravel()
+        # an all-zero kernel is what normalising a flat patch gives: accepted as it is
+        bad = np.flatnonzero((np.abs(norms - 1) > UNIT_NORM_TOLERANCE) & (norms != 0))
+        if bad.size:
+            raise ValueError("%s must have unit norm (the operation expects it), but kernel %d "
+                             "has norm %g" % (name, bad[0], norms[bad[0]]))
+    array.flags.writeable = False
+    return array
+
+
+@contextlib.contextmanager
+def _naming(layer, scale=None):
+    """Make every error raised inside name `layer` and `scale`."""
+    try:
+        yield
+    except BackendError as err:
+        if err.layer is None:
+            err.layer = layer
+        if err.scale is None:
+            err.scale = scale
+        raise
+    except (ValueError, TypeError) as err:
+        raise BackendError("%s: %s" % (type(err).__name__, err), layer=layer,
+                           scale=scale) from err
+    except MemoryError as err:
+        where = "layer %s" % layer.name + ("" if scale is None else ", scale %d" % scale)
+        raise MemoryError("%s (%s)" % (err or "out of memory", where)) from err
+
+
+def _too_small(layer, scale, what, shape, need, name):
+    return InputSizeError(
+        "the %s map is %dx%d, smaller than %s=%d" % (what, shape[0], shape[1], name, need),
+        layer=layer, scale=scale)
+
+
+class Model(_base.Model):
+    """The HMAX model (see the module documentation for the layers).
+
+    Parameters
+    ----------
+    backend : backend object or str, optional
+        Computes the operations (see :func:`glimpse.backends.MakeBackend`).
+    params : Params, optional
+        Model parameters (a :class:`glimpse.models.ml.Params`).
+
+    Notes
+    -----
+    ``model.s1_kernels`` are generated from the parameters on first use;
+    ``model.s2_kernels`` must be set (or imprinted with
+    :func:`glimpse.prototypes.ImprintS2Prototypes`) before S2 is built. Both
+    are validated on assignment.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = Model(params=Params(num_scales=2))
+    >>> model.s1_kernels.shape
+    (4, 2, 11, 11)
+    >>> state = BuildLayer(model, Layer.C1, np.zeros((64, 64), np.float32))
+    >>> [c1.shape for c1 in state[Layer.C1]]
+    [(4, 9, 9), (4, 7, 7)]
+    """
+
+    LayerClass = Layer
+    ParamClass = Params
+    StateClass = State
+
+    def __init__(self, backend=None, params=None):
+        super().__init__(backend, params)
+        self._s1_kernels = None
+        self._s1_key = None  # the parameters generated kernels came from; None if user-set
+        self._s2_kernels = None
+        self._s2_key = None  # the parameters the S2 kernels were validated against
+
+    # ---- kernels ---------------------------------------------------------------------------
+
+    def _s1_generation_key(self):
+        p = self.params
+        return (p.s1_kwidth, p.s1_num_orientations, p.s1_num_phases, p.s1_shift_orientations,
+                p.s1_kernels_are_normed)
+
+    @property
+    def s1_kernels(self) -> np.ndarray:
+        """The S1 Gabor kernels, float32 (orientations, phases, kwidth, kwidth), read-only.
+
+        Generated from the parameters on first use (and again when those
+        parameters change), unit norm for the Norm* operations and raw Gabors
+        otherwise. Assigned kernels must have the shape
+        ``params.s1_kernel_shape``, finite values and, when
+        ``params.s1_kernels_are_normed``, unit norm. Assign None to go back to
+        generated kernels.
+        """
+        key = self._s1_generation_key()
+        if self._s1_kernels is None or (self._s1_key is not None and self._s1_key != key):
+            p = self.params
+            kernels = MakeGaborKernels(p.s1_kwidth, p.s1_num_orientations, p.s1_num_phases,
+                                       p.s1_shift_orientations,
+                                       scale_norm=p.s1_kernels_are_normed)
+            kernels = kernels.astype(ACTIVATION_DTYPE)
+            kernels.flags.writeable = False
+            self._s1_kernels, self._s1_key = kernels, key
+        return self._s1_kernels
+
+    @s1_kernels.setter
+    def s1_kernels(self, value):
+        if value is None:
+            self._s1_kernels = self._s1_key = None
+            return
+        p = self.params
+        self._s1_kernels = _check_kernel_array(value, p.s1_kernel_shape,
+                                               p.s1_kernels_are_normed, "s1_kernels")
+        self._s1_key = None
+
+    @property
+    def s2_kernels(self) -> list[np.ndarray] | None:
+        """The S2 prototypes: a list over ``params.s2_kwidth`` of float32 arrays, or None.
+
+        Entry i has shape (n_i, orientations, k_i, k_i) with k_i =
+        ``params.s2_kwidth[i]`` and n_i >= 1. Assigned values are validated:
+        one array per width (a single array is accepted when there is one
+        width), those shapes, finite values and, when
+        ``params.s2_kernels_are_normed``, unit norm per prototype (an all-zero
+        prototype, the normalisation of a flat patch, is accepted). They are
+        stored as read-only float32 copies.
+        """
+        return None if self._s2_kernels is None else list(self._s2_kernels)
+
+    @s2_kernels.setter
+    def s2_kernels(self, value):
+        if value is None:
+            self._s2_kernels = self._s2_key = None
+            return
+        self._s2_kernels = self._checked_s2(value)
+        self._s2_key = self._s2_validation_key()
+
+    def _s2_validation_key(self):
+        return (self.params.s2_kernel_shapes, self.params.s2_kernels_are_normed)
+
+    def _checked_s2(self, value):
+        p = self.params
+        shapes = p.s2_kernel_shapes
+        if isinstance(value, np.ndarray) and len(shapes) == 1 and value.ndim == 4:
+            value = [value]
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            raise TypeError("s2_kernels must be a list of %d array(s), one per S2 kernel width "
+                            "%r, got %s" % (len(shapes), p.s2_kwidth, type(value).__name__))
+        if len(value) != len(shapes):
+            raise ValueError("s2_kernels must hold one array per S2 kernel width %r (%d), got %d"
+                             % (p.s2_kwidth, len(shapes), len(value)))
+        return [_check_kernel_array(v, shape, p.s2_kernels_are_normed, "s2_kernels[%d]" % i,
+                                    leading=True)
+                for i, (v, shape) in enumerate(zip(value, shapes))]
+
+    def __getstate__(self):
+        return self.__dict__.copy()
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        for array in [self._s1_kernels] + list(self._s2_kernels or ()):
+            if array is not None:
+                array.flags.writeable = False
+
+    def __eq__(self, other):
+        if type(self) is not type(other):
+            return NotImplemented
+
+        def same(a, b):
+            if a is None or b is None:
+                return a is b
+            return a.shape == b.shape and bool(np.array_equal(a, b))
+
+        s2a, s2b = self._s2_kernels, other._s2_kernels
+        return (self.backend == other.backend and self.params == other.params
+                and self.__dict__.get("_callbacks") == other.__dict__.get("_callbacks")
+                and same(self.s1_kernels, other.s1_kernels)
+                and (s2a is None) == (s2b is None)
+                and (s2a is None or (len(s2a) == len(s2b)
+                                     and all(same(a, b) for a, b in zip(s2a, s2b)))))
+
+    __hash__ = object.__hash__
+
+    # ---- builders --------------------------------------------------------------------------
+
+    def _operation(self, op):
+        return getattr(self.backend, SLayerOp(op).value)
+
+    def NumScales(self, retina_shape) -> int:
+        """The number of scales used for a retina of this shape.
+
+        ``params.num_scales``, or when that is 0 :func:`NumScalesSupported`.
+
+        Raises
+        ------
+        InputSizeError
+            When ``num_scales`` is 0 and not even the first level gives an S2
+            unit; it names the first layer that would be empty, at scale 0.
+        """
+        p = self.params
+        if p.num_scales:
+            return p.num_scales
+        count = NumScalesSupported(p, retina_shape)
+        if count == 0:
+            layer_name = _first_empty_layer(p, tuple(retina_shape))
+            raise InputSizeError(
+                "num_scales=0 and the retina (%dx%d) is too small for one %s unit at the first "
+                "scale (it must be at least %dx%d)"
+                % (retina_shape[0], retina_shape[1], layer_name, MinimumRetinaSize(p),
+                   MinimumRetinaSize(p)),
+                layer=getattr(Layer, layer_name), scale=0)
+        return count
+
+    @layer_builder(Layer.RETINA)
+    def BuildRetina(self, image):
+        """Enhance the contrast of the image (or return it as is when the retina is off)."""
+        p = self.params
+        if not p.retina_enabled:
+            return image
+        with _naming(Layer.RETINA):
+            image = np.asarray(image)
+            if image.ndim != 2:
+                raise ValueError("the image layer must be 2D, got shape %r" % (image.shape,))
+            if min(image.shape) < p.retina_kwidth:
+                raise _too_small(Layer.RETINA, None, "image", image.shape, p.retina_kwidth,
+                                 "retina_kwidth")
+            return self.backend.ContrastEnhance(image, p.retina_kwidth, p.retina_bias)
+
+    @layer_builder(Layer.S1)
+    def BuildS1(self, retina):
+        """Gabor-filter every level of the scale pyramid of the retina."""
+        p = self.params
+        with _naming(Layer.S1):
+            retina = np.asarray(retina)
+            if retina.ndim != 2:
+                raise ValueError("the retina layer must be 2D, got shape %r" % (retina.shape,))
+            num_scales = self.NumScales(retina.shape)
+            kernels = self.s1_kernels
+            if kernels.shape != p.s1_kernel_shape:
+                raise ValueError("model.s1_kernels has shape %r, but the parameters need %r"
+                                 % (kernels.shape, p.s1_kernel_shape))
+            kernels = _check_kernel_array(kernels, p.s1_kernel_shape, p.s1_kernels_are_normed,
+                                          "model.s1_kernels")
+            pyramid = gimage.MakeScalePyramid(retina, num_scales, 1.0 / p.scale_factor)
+        op = p.s1_operation
+        orientations, phases = p.s1_num_orientations, p.s1_num_phases
+        if op is SLayerOp.NORM_DOT_PRODUCT:
+            bank = np.ascontiguousarray(kernels[:, :1])  # phase 0 only
+        else:
+            bank = kernels.reshape(orientations * phases, 1, p.s1_kwidth, p.s1_kwidth)
+        compute = self._operation(op)
+        scratch = None  # responses of every phase, reused by every scale (level 0 is largest)
+        if op is not SLayerOp.NORM_DOT_PRODUCT and phases > 1:
+            h, w = self.backend.OutputMapShapeForInput(p.s1_kwidth, p.s1_kwidth, p.s1_sampling,
+                                                       *pyramid[0].shape)
+            scratch = np.empty(len(bank) * h * w, ACTIVATION_DTYPE)
+        maps = []
+        for scale, level in enumerate(pyramid):
+            if min(level.shape) < p.s1_kwidth:
+                raise _too_small(Layer.S1, scale, "pyramid level", level.shape, p.s1_kwidth,
+                                 "s1_kwidth")
+            with _naming(Layer.S1, scale):
+                out = None
+                if scratch is not None:
+                    h, w = self.backend.OutputMapShapeForInput(
+                        p.s1_kwidth, p.s1_kwidth, p.s1_sampling, *level.shape)
+                    out = scratch[:len(bank) * h * w].reshape(len(bank), h, w)
+                out = compute(level[np.newaxis], bank, bias=p.s1_bias, beta=p.s1_beta,
+                              scaling=p.s1_sampling, out=out)
+            if op is SLayerOp.NORM_DOT_PRODUCT:
+                np.abs(out, out=out)
+            elif phases > 1:
+                out = out.reshape((orientations, phases) + out.shape[1:]).max(axis=1)
+            maps.append(out)
+        return maps
+
+    @layer_builder(Layer.C1)
+    def BuildC1(self, s1_maps):
+        """Pool every S1 map with a local maximum (and whiten it when ``c1_whiten``)."""
+        p = self.params
+        maps = []
+        for scale, s1 in enumerate(s1_maps):
+            if min(s1.shape[-2:]) < p.c1_kwidth:
+                raise _too_small(Layer.C1, scale, "S1", s1.shape[-2:], p.c1_kwidth, "c1_kwidth")
+            with _naming(Layer.C1, scale):
+                out = self.backend.LocalMax(s1, p.c1_kwidth, scaling=p.c1_sampling)
+            if p.c1_whiten:
+                _whiten_in_place(out)
+            maps.append(out)
+        return maps
+
+    @layer_builder(Layer.S2)
+    def BuildS2(self, c1_maps):
+        """Match every C1 map against the prototypes of every S2 kernel width."""
+        p = self.params
+        if self._s2_kernels is None:
+            raise BackendError(
+                "the model has no S2 prototypes: set model.s2_kernels or imprint them with "
+                "glimpse.prototypes.ImprintS2Prototypes before building S2", layer=Layer.S2)
+        prototypes = self._s2_kernels
+        if self._s2_key != self._s2_validation_key():  # the parameters changed since assignment
+            with _naming(Layer.S2):
+                prototypes = self._checked_s2(prototypes)
+        compute = self._operation(p.s2_operation)
+        maps = []
+        for scale, c1 in enumerate(c1_maps):
+            per_width = []
+            for i, kernels in enumerate(prototypes):
+                k = kernels.shape[-1]
+                if min(c1.shape[-2:]) < k:
+                    raise _too_small(Layer.S2, scale, "C1", c1.shape[-2:], k,
+                                     "s2_kwidth[%d]" % i)
+                with _naming(Layer.S2, scale):
+                    per_width.append(compute(c1, kernels, bias=p.s2_bias, beta=p.s2_beta,
+                                             scaling=p.s2_sampling))
+            maps.append(per_width)
+        return maps
+
+    @layer_builder(Layer.C2)
+    def BuildC2(self, s2_maps):
+        """For every S2 kernel width, the maximum over positions and scales."""
+        if not s2_maps:
+            raise BackendError("the S2 layer has no scales", layer=Layer.C2)
+        result = []
+        for i in range(len(s2_maps[0])):
+            best = top = None
+            for scale, per_width in enumerate(s2_maps):
+                with _naming(Layer.C2, scale):
+                    top = self.backend.GlobalMax(per_width[i], out=top)
+                if best is None:
+                    best, top = top, None
+                else:
+                    np.maximum(best, top, out=best)
+            result.append(best)
+        return result
+
+
+State.ModelClass = Model
+
+#: Build layers of a model (the base model's function, re-exported).
+BuildLayer = _base.BuildLayer

@@ -1,0 +1,300 @@
+"""Prototypes: sample patches of a layer from a set of images, and imprint S2 prototypes.
+
+Examples
+--------
+>>> import numpy as np
+>>> from glimpse.models.ml import Model, Params
+>>> rng = np.random.default_rng(0)
+>>> images = [rng.random((70, 70), dtype=np.float32) for _ in range(3)]
+>>> model = Model(params=Params(num_scales=2, s2_kwidth=[3]))
+>>> (patches, locations), = SamplePatchesFromImages(model, "C1", 3, 5, images, rng=1)
+>>> patches.shape, locations.shape
+((5, 4, 3, 3), (5, 4))
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+import os
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..backends import ACTIVATION_DTYPE, BackendError, InputSizeError
+from ..models.base import BuildLayer, LayerSpec, Model, SamplePatchesFromData
+
+__all__ = ["SamplePatchesFromImages", "ImprintS2Prototypes"]
+
+
+def _count_list(value, name, length, minimum):
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        values = [value] * length
+    else:
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise TypeError("%s must be an integer or a sequence of integers, got %r"
+                            % (name, value))
+        values = list(value)
+        if len(values) != length:
+            raise ValueError("%s must hold one count per kernel size (%d), got %r"
+                             % (name, length, value))
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+            raise TypeError("%s must hold integers, got %r" % (name, value))
+        if v < minimum:
+            raise ValueError("%s must be >= %d, got %r" % (name, minimum, value))
+    return [int(v) for v in values]
+
+
+def _kernel_sizes(value):
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        value = [value]
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError("kernel_sizes must be an integer or a sequence of integers, got %r"
+                        % (value,))
+    sizes = list(value)
+    if not sizes:
+        raise ValueError("kernel_sizes must hold at least one size, got %r" % (value,))
+    for k in sizes:
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ValueError("kernel_sizes must hold integers >= 1, got %r" % (value,))
+    return [int(k) for k in sizes]
+
+
+def _resolve_layer(model, layer):
+    classes = model.LayerClass
+    try:
+        if isinstance(layer, LayerSpec):
+            return classes.FromId(layer)
+        if isinstance(layer, str):
+            try:
+                return classes.FromName(layer)
+            except ValueError:
+                return classes.FromId(layer)
+    except ValueError:
+        pass
+    raise ValueError("layer must be a layer of %s, got %r" % (type(model).__name__, layer))
+
+
+def _describe(image, index):
+    if isinstance(image, (str, os.PathLike)):
+        return "images[%d] (%s)" % (index, os.fspath(image))
+    return "images[%d]" % index
+
+
+def _sample_image(task):
+    """Build one image's layer and sample its patches for every kernel size (a pool task)."""
+    model, layer, image, index, sizes, counts, seed = task
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    try:
+        data = BuildLayer(model, layer, image, save_all=False)[layer]
+    except BackendError as err:
+        if err.source is None:
+            err.source = _describe(image, index)
+        raise
+    if isinstance(data, np.ndarray) and data.ndim == 2:
+        data = [data[np.newaxis]]
+    elif isinstance(data, (list, tuple)) and data and all(
+            isinstance(d, np.ndarray) and d.ndim == 3 for d in data):
+        pass
+    elif isinstance(data, np.ndarray) and data.ndim == 4:
+        data = list(data)
+    else:
+        raise ValueError("layer %s does not hold maps (a 2D array, or a list over scales of "
+                         "(bands, height, width) arrays): patches cannot be sampled from it"
+                         % layer.name)
+    results = []
+    for k, n in zip(sizes, counts):
+        try:
+            results.append(SamplePatchesFromData(data, k, n, rng=rng))
+        except InputSizeError as err:
+            err.source, err.layer = _describe(image, index), layer
+            raise
+    return results
+
+
+def SamplePatchesFromImages(
+    model: Model,
+    layer: LayerSpec | str,
+    kernel_sizes: int | Sequence[int],
+    num_kernels: int | Sequence[int],
+    images: Sequence[Any],
+    rng: None | int | np.random.Generator = None,
+    normalize: bool = False,
+    pool: Any = None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Sample patches of a layer from a set of images (imprinting).
+
+    Parameters
+    ----------
+    model : Model
+        The model whose layer is sampled.
+    layer : LayerSpec or str
+        The layer, e.g. ``Layer.C1`` or ``"C1"``. Its value must be a list over
+        scales of maps (bands, height, width), or a 2D array (one band).
+    kernel_sizes : int or sequence of int
+        Patch widths, >= 1.
+    num_kernels : int or sequence of int
+        Patches per kernel size (one count for all sizes, or one per size), >= 0.
+    images : sequence
+        Anything :meth:`Model.MakeState` accepts: paths, PIL images, 2D arrays
+        in [0, 1], states.
+    rng : None, int or numpy.random.Generator
+        Source of randomness (see below); the same seed gives the same patches.
+    normalize : bool
+        Scale every patch to unit Euclidean norm (a patch of zeros stays zero).
+    pool : object with an ordered ``map(func, items)``, optional
+        Runs the per-image work (e.g. a process pool); None runs it here.
+        The result does not depend on the pool.
+
+    Returns
+    -------
+    list of (patches, locations), one pair per kernel size
+        ``patches``: float32, (num_kernels, bands, k, k). ``locations``: intp,
+        (num_kernels, 4), rows of (image index, scale, y, x) with (y, x) the
+        patch's top-left corner in the map of that scale.
+
+    Raises
+    ------
+    InputSizeError
+        If a map of a chosen image is smaller than a kernel size; it names the
+        image and the layer.
+    ValueError, TypeError
+        For bad arguments.
+
+    Notes
+    -----
+    Draw order (the reproducibility contract). With ``g =
+    numpy.random.default_rng(rng)``:
+
+    1. for each kernel size in order, the images of its patches:
+       ``g.integers(0, len(images), size=num_kernels[j])`` (uniform);
+    2. one child seed per image, in image order:
+       ``g.integers(0, 2**32, size=(len(images), 4), dtype=uint32)``;
+    3. every image chosen at least once builds its layer once and, with
+       ``default_rng(SeedSequence(seed[i]))``, samples its patches for each
+       kernel size in order with :func:`SamplePatchesFromData` (scale
+       uniform, then the corner uniform within that scale);
+    4. row r of size j's output is the next patch, in that image's order, of
+       the image drawn for row r.
+
+    Each image uses only its own seed, so pools of any kind and size give the
+    same result.
+    """
+    if not isinstance(model, Model):
+        raise TypeError("model must be a glimpse Model, got %s" % type(model).__name__)
+    layer = _resolve_layer(model, layer)
+    sizes = _kernel_sizes(kernel_sizes)
+    counts = _count_list(num_kernels, "num_kernels", len(sizes), 0)
+    if isinstance(images, (str, bytes, os.PathLike)) or not hasattr(images, "__len__"):
+        raise TypeError("images must be a sequence of images, got %s" % type(images).__name__)
+    images = list(images)
+    if not images and any(counts):
+        raise ValueError("images must hold at least one image to sample patches from")
+    if pool is not None and not callable(getattr(pool, "map", None)):
+        raise TypeError("pool must have a map(func, items) method, got %s"
+                        % type(pool).__name__)
+    try:
+        generator = np.random.default_rng(rng)
+    except (TypeError, ValueError) as err:
+        raise type(err)("rng must be None, a non-negative int seed or a numpy.random.Generator, "
+                        "got %r (%s)" % (rng, err)) from None
+    if getattr(model, "s2_kernels", None) is not None and not _needs_s2(model, layer):
+        model = copy.copy(model)  # the tasks need not carry the prototypes to a pool's workers
+        model.s2_kernels = None
+    n_images = len(images)
+    chosen = [generator.integers(0, n_images, size=n) if n else np.zeros(0, np.intp)
+              for n in counts]
+    seeds = generator.integers(0, 2 ** 32, size=(n_images, 4), dtype=np.uint32)
+    per_image = np.zeros((n_images, len(sizes)), np.intp)
+    for j, idx in enumerate(chosen):
+        per_image[:, j] = np.bincount(idx, minlength=n_images)
+    needed = [i for i in range(n_images) if per_image[i].any()]
+    tasks = [(model, layer, images[i], i, sizes, [int(c) for c in per_image[i]],
+              [int(s) for s in seeds[i]]) for i in needed]
+    if pool is None:
+        outputs = [_sample_image(task) for task in tasks]
+    else:
+        outputs = list(pool.map(_sample_image, tasks))
+    if len(outputs) != len(tasks):
+        raise ValueError("pool.map returned %d results for %d images" % (len(outputs), len(tasks)))
+    by_image = dict(zip(needed, outputs))
+    results = []
+    for j, (k, idx) in enumerate(zip(sizes, chosen)):
+        n = len(idx)
+        bands = None
+        patches = None
+        locations = np.empty((n, 4), np.intp)
+        for i in needed:
+            rows = np.flatnonzero(idx == i)
+            if not len(rows):
+                continue
+            p, loc = by_image[i][j]
+            p = p.reshape((len(rows), -1, k, k))
+            if patches is None:
+                bands = p.shape[1]
+                patches = np.empty((n, bands, k, k), ACTIVATION_DTYPE)
+            elif p.shape[1] != bands:
+                raise ValueError("images[%d] gives %d bands in layer %s, the others %d"
+                                 % (i, p.shape[1], layer.name, bands))
+            patches[rows] = p
+            locations[rows, 0] = i
+            locations[rows, 1:] = loc
+        if patches is None:
+            patches = np.empty((0, _bands_hint(model, layer), k, k), ACTIVATION_DTYPE)
+        if normalize and n:
+            norms = np.sqrt(np.sum(patches.reshape(n, -1).astype(np.float64) ** 2, axis=1))
+            norms[norms == 0] = 1
+            patches /= norms.astype(ACTIVATION_DTYPE)[:, None, None, None]
+        results.append((patches, locations))
+    return results
+
+
+def _needs_s2(model, layer):
+    s2 = getattr(model.LayerClass, "S2", None)
+    return s2 is not None and (layer == s2 or model.LayerClass.IsSublayer(s2, layer))
+
+
+def _bands_hint(model, layer):
+    """Bands of `layer` when no patch was drawn (orientations for S1/C1, else 1)."""
+    if getattr(layer, "id_", None) in ("s1", "c1"):
+        return int(getattr(model.params, "s1_num_orientations", 1))
+    return 1
+
+
+def ImprintS2Prototypes(model, images, num_prototypes, rng=None, pool=None):
+    """Imprint S2 prototypes from C1 patches of training images into ``model.s2_kernels``.
+
+    Parameters
+    ----------
+    model : glimpse.models.ml.Model
+        The model; one prototype set per width of ``params.s2_kwidth``.
+    images : sequence
+        Training images (paths, PIL images, 2D arrays in [0, 1], states).
+    num_prototypes : int or sequence of int
+        Prototypes per S2 kernel width (one count for all, or one per width), >= 1.
+    rng : None, int or numpy.random.Generator
+        Source of randomness (see :func:`SamplePatchesFromImages`).
+    pool : object with an ordered ``map(func, items)``, optional
+        Runs the per-image work; the result does not depend on it.
+
+    Returns
+    -------
+    list of ndarray
+        Per S2 kernel width, the locations (num_prototypes, 4) of the
+        prototypes: (image index, scale, y, x) in the C1 layer.
+
+    Notes
+    -----
+    Prototypes are scaled to unit norm when ``params.s2_kernels_are_normed``.
+    """
+    if not hasattr(type(model), "s2_kernels") or not isinstance(model, Model):
+        raise TypeError("model must be a glimpse.models.ml Model (with s2_kernels), got %s"
+                        % type(model).__name__)
+    widths = model.params.s2_kwidth
+    counts = _count_list(num_prototypes, "num_prototypes", len(widths), 1)
+    results = SamplePatchesFromImages(model, model.LayerClass.C1, widths, counts, images,
+                                      rng=rng, normalize=model.params.s2_kernels_are_normed,
+                                      pool=pool)
+    model.s2_kernels = [patches for patches, _ in results]
+    return [locations for _, locations in results]

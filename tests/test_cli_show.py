@@ -1,0 +1,120 @@
+"""``glimpse show``: the PNG has the tile layout of the layer, kernels or prototypes drawn."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from glimpse import glab
+from glimpse.cli import main
+from glimpse.models.ml import BuildLayer, Layer, Model, Params
+from glimpse.prototypes import ImprintS2Prototypes
+from glimpse.util.show import CAPTION_HEIGHT, GAP
+
+EXAMPLE = str(glab.GetExampleImagePath())
+
+
+def grid(path):
+    return np.asarray(Image.open(path))
+
+
+def tile(a, r, c, cell_h, cell_w):
+    y = CAPTION_HEIGHT + GAP + r * (cell_h + GAP)
+    x = GAP + c * (cell_w + GAP)
+    return a[y:y + cell_h, x:x + cell_w]
+
+
+def scaled(m):
+    m = m.astype(np.float64)
+    return np.round((m - m.min()) * 255 / (m.max() - m.min()))
+
+
+def test_show_c1_layer(tmp_path, capsys):
+    out = tmp_path / "c1.png"
+    assert main(["show", EXAMPLE, "--layer", "c1", "--num-scales", "2", "--output", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    c1 = BuildLayer(Model(params=Params(num_scales=2)), Layer.C1, EXAMPLE)[Layer.C1]
+    a = grid(out)
+    cell_h, cell_w = c1[0].shape[1:]
+    assert a.shape[0] == CAPTION_HEIGHT + GAP + 2 * (cell_h + GAP)
+    assert a.shape[1] >= GAP + 4 * (cell_w + GAP)
+    for s in range(2):
+        for o in range(4):
+            h, w = c1[s].shape[1:]
+            np.testing.assert_allclose(tile(a, s, o, cell_h, cell_w)[:h, :w], scaled(c1[s][o]),
+                                       atol=1)
+
+
+def test_show_kernels(tmp_path):
+    out = tmp_path / "k.png"
+    assert main(["show", "--kernels", "--output", str(out)]) == 0
+    a = grid(out)
+    cell = 4 * 11  # zoom 4
+    assert a.shape[0] == CAPTION_HEIGHT + GAP + 2 * (cell + GAP)  # rows: the two phases
+    assert a.shape[1] >= GAP + 4 * (cell + GAP)  # columns: the four orientations
+    kernels = Model().s1_kernels
+    np.testing.assert_allclose(tile(a, 1, 2, cell, cell)[::4, ::4], scaled(kernels[2, 1]), atol=1)
+
+
+def test_show_s2_imprinted_and_from_a_file(tmp_path):
+    out = tmp_path / "s2.png"
+    assert main(["show", EXAMPLE, "--layer", "S2", "--num-scales", "2", "--num-prototypes", "3",
+                 "--output", str(out)]) == 0
+    a = grid(out)
+    model = Model(params=Params(num_scales=2))
+    ImprintS2Prototypes(model, [EXAMPLE], 3, rng=0)  # as the command does: seed 0
+    s2 = BuildLayer(model, Layer.S2, EXAMPLE)[Layer.S2]
+    cell_h, cell_w = s2[0][0].shape[1:]
+    assert a.shape[0] == CAPTION_HEIGHT + GAP + 2 * (cell_h + GAP)
+    h, w = s2[1][0].shape[1:]
+    np.testing.assert_allclose(tile(a, 1, 2, cell_h, cell_w)[:h, :w], scaled(s2[1][0][2]), atol=1)
+    # prototypes stored as an experiment file stores them
+    protos = [np.random.default_rng(0).random((5, 4, 3, 3), dtype=np.float32),
+              np.random.default_rng(1).random((2, 4, 5, 5), dtype=np.float32)]
+    path = tmp_path / "exp.npz"
+    np.savez(path, prototypes_0=protos[0], prototypes_1=protos[1],
+             metadata=np.array(json.dumps({"params": {"s2_operation": "Rbf", "bogus": 1}})))
+    alone = tmp_path / "protos.png"
+    assert main(["show", "--prototypes", str(path), "--zoom", "2", "--output", str(alone)]) == 0
+    a = grid(alone)
+    assert a.shape[0] == CAPTION_HEIGHT + GAP + 7 * (10 + GAP)  # 7 prototypes, cells 10x10
+    np.testing.assert_allclose(tile(a, 6, 3, 10, 10)[::2, ::2], scaled(protos[1][1, 3]), atol=1)
+    used = tmp_path / "s2file.png"
+    assert main(["show", EXAMPLE, "--layer", "s2", "--num-scales", "1", "--prototypes", str(path),
+                 "--output", str(used)]) == 0
+    assert grid(used).shape[0] == CAPTION_HEIGHT + GAP + 2 * (s2[0][0].shape[1] + 4 + GAP)
+
+
+@pytest.mark.parametrize("argv, status, message", [
+    (["--output", "x.png"], 2, "--layer, --kernels or --prototypes"),
+    (["--layer", "S7", "--output", "x.png"], 2, "S7"),
+    (["--layer", "S1", "--output", "x.jpg"], 2, ".png"),
+    (["--layer", "S1", "--kernels", "--output", "x.png"], 2, "give one"),
+    (["--prototypes", "missing.npz", "--output", "x.png"], 1, "missing.npz"),
+    (["/no/such/image.png", "--layer", "S1", "--output", "x.png"], 1, "image.png"),
+])
+def test_show_errors(tmp_path, monkeypatch, capsys, argv, status, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(["show"] + argv) == status
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_load_prototypes_formats(tmp_path):
+    from glimpse._cli_show import LoadPrototypes
+
+    a = np.ones((3, 4, 5, 5), np.float32)
+    np.save(tmp_path / "p.npy", a)
+    protos, params = LoadPrototypes(str(tmp_path / "p.npy"))
+    assert [p.shape for p in protos] == [(3, 4, 5, 5)] and params == {}
+    np.savez(tmp_path / "imprint.npz", prototypes_1=a[:, :, :3, :3], prototypes_0=a,
+             params=np.array(json.dumps({"s2_operation": "NormRbf", "num_scales": 3})))
+    protos, params = LoadPrototypes(str(tmp_path / "imprint.npz"))
+    assert [p.shape[-1] for p in protos] == [5, 3] and params["s2_operation"] == "NormRbf"
+    np.savez(tmp_path / "none.npz", other=a)
+    with pytest.raises(ValueError, match="no prototypes"):
+        LoadPrototypes(str(tmp_path / "none.npz"))
+    np.save(tmp_path / "flat.npy", a[0])
+    with pytest.raises(ValueError, match="n, bands, k, k"):
+        LoadPrototypes(str(tmp_path / "flat.npy"))
