@@ -1,4 +1,5 @@
 import pickle
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -271,7 +272,11 @@ def test_models_states_params_pickle(tmp_path):
     assert clone.params == model.params and clone.backend == model.backend
     state = BuildLayer(model, EdgeLayer.EDGE, path)
     assert pickle.loads(pickle.dumps(state)) == state
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    # EdgeModel lives in this test module, which a freshly started worker (spawn, as on
+    # macOS and Windows) cannot import from an installed wheel: the child is forked.
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs the fork start method to send a class defined in a test module")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
         remote = pool.submit(_build_in_child, model, Path(path)).result()
     np.testing.assert_array_equal(remote, state[EdgeLayer.EDGE])
 

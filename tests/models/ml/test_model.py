@@ -1,5 +1,6 @@
 """The HMAX model end to end: layer values, variants on both backends, errors, pickling."""
 
+import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 
@@ -279,10 +280,6 @@ def test_receptive_field_bounds_what_an_s2_unit_sees():
         assert not np.array_equal(s2b, s2)
 
 
-def c2_in_worker(model):
-    return BuildLayer(model, Layer.C2, IMAGE)[Layer.C2]
-
-
 def test_model_with_kernels_pickles_through_a_process_pool():
     model = Model(NumpyBackend(), Params(num_scales=2, s2_kwidth=[3, 5]))
     ImprintS2Prototypes(model, TRAIN, 4, rng=0)
@@ -290,8 +287,10 @@ def test_model_with_kernels_pickles_through_a_process_pool():
     assert copy == model and copy.s2_kernels[1].shape == (4, 4, 5, 5)
     assert not copy.s2_kernels[0].flags.writeable
     local = BuildLayer(model, Layer.C2, IMAGE)[Layer.C2]
-    with ProcessPoolExecutor(1) as pool:
-        (remote,) = list(pool.map(c2_in_worker, [model]))
+    # BuildLayer itself is the task: a worker started fresh (spawn, as on macOS and
+    # Windows) can import it, where it could not import this test module.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        remote = pool.submit(BuildLayer, model, Layer.C2, IMAGE).result()[Layer.C2]
     for a, b in zip(local, remote):
         np.testing.assert_array_equal(a, b)
 
