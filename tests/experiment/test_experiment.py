@@ -204,3 +204,13 @@ def test_seed_validation():
     with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\*\*63\)"):
         Experiment(model=small_model(), seed=-1)
     assert 0 <= Experiment(model=small_model()).seed < 2**63
+
+
+def test_missing_scikit_learn_names_the_install_command(monkeypatch, tiny_corpus):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # import sklearn raises ImportError
+    with pytest.raises(ImportError, match=r"pip install 'glimpse-vision\[experiment\]'"):
+        MakeLearner()
+    with pytest.raises(ImportError, match="needs scikit-learn"):
+        MakePrototypes(_experiment(tiny_corpus), 3, "kmeans")
