@@ -11,12 +11,14 @@ def _touch(path):
 
 
 def test_read_corpus_sorts_classes_and_images(tmp_path):
-    for rel in ["zebra/b.png", "zebra/a.jpg", "ant/x/2.png", "ant/1.png", "ant/notes.txt"]:
+    for rel in ["zebra/b.png", "zebra/a.JPG", "ant/x/2.png", "ant/1.png", "ant/notes.txt",
+                "ant/figure.pdf", "ant/figure.eps"]:
         _touch(tmp_path / rel)
+    (tmp_path / "ant" / "x" / "loop").symlink_to(tmp_path / "ant")  # walked once
     corpus = ReadCorpus(tmp_path)
     assert corpus.class_names == ["ant", "zebra"]
     names = [p[len(str(tmp_path)) + 1:] for p in corpus.paths]
-    assert names == ["ant/1.png", "ant/x/2.png", "zebra/a.jpg", "zebra/b.png"]
+    assert names == ["ant/1.png", "ant/x/2.png", "zebra/a.JPG", "zebra/b.png"]
     assert corpus.labels.tolist() == [0, 0, 1, 1]
     assert corpus.train is None
 
