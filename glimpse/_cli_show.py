@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 import sys
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -14,6 +16,7 @@ from .backends import BackendError
 from .models import ml
 from .prototypes import ImprintS2Prototypes
 from .util import show
+from .util.fileio import atomic_write
 
 __all__ = ["add_parser", "run", "LoadPrototypes"]
 
@@ -109,7 +112,7 @@ def LoadPrototypes(path):
         else:
             with data:
                 arrays, params = _read_npz(data)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
         raise ValueError("cannot read prototypes from %s: %s" % (path, err)) from None
     if not arrays:
         raise ValueError("%s holds no prototypes (no prototypes_0 or prototypes array)" % path)
@@ -197,12 +200,7 @@ def run(args):
     directory = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(directory):
         return _fail("glimpse show: the directory of --output does not exist: %s" % directory, 2)
-    partial = "%s.partial-%d" % (args.output, os.getpid())
-    try:
-        picture.save(partial, format="PNG")
-        os.replace(partial, args.output)  # an existing file is replaced only by a complete one
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+    with atomic_write(args.output) as f:  # an existing file is replaced only by a complete one
+        picture.save(f, format="PNG")
     print("glimpse: wrote %s (%dx%d)" % (args.output, picture.width, picture.height))
     return 0

@@ -3,15 +3,29 @@
 ``glimpse sample`` builds the IMAGE layer of each image and samples patches from
 it into one .npz file; ``glimpse prepare`` writes the prepared image layer as a
 PNG, optionally with the sampled patches drawn on it. Run ``glimpse -h``.
+
+Every command reports a failure as one line on stderr and an exit status: 0 done,
+1 the work failed, 2 a bad argument, 130 interrupted (Ctrl-C). Every file a
+command writes is written whole or not at all (:func:`output_file`).
+
+A command is one ``sub.add_parser`` block in ``_build_parser`` that sets
+``run=_run_NAME``; ``_run_NAME(args)`` returns the exit status and reports failures
+by raising :class:`UsageError` (status 2) or :class:`CommandError` (status 1) with a
+one-line message; ``main`` turns those, MemoryError, OSError, a dead worker and
+Ctrl-C into one line and a status. Shared pieces: :func:`collect_images`,
+:func:`check_output` and :func:`output_file`, :func:`add_pool_options` and
+:func:`make_pool`, :func:`progress_bar`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-import time
-from concurrent.futures import ProcessPoolExecutor
+import threading
+import warnings
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -19,16 +33,32 @@ from PIL import Image, ImageDraw
 from . import __version__, _cli_show, glab
 from .backends import InputLoadError, InputSizeError
 from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
+from .pools import POOLS, MakePool, WorkerError
 from .util import gimage
 from .util._memory import MEMORY_LIMIT
+from .util.fileio import atomic_write
 
-__all__ = ["main"]
+__all__ = [
+    "main",
+    "UsageError",
+    "CommandError",
+    "collect_images",
+    "output_file",
+    "check_output",
+    "add_pool_options",
+    "make_pool",
+    "progress_bar",
+]
 
 _METHODS = [m.value for m in ResizeMethod]
 
 
 class UsageError(Exception):
     """A bad command-line argument: reported in one line, exit status 2."""
+
+
+class CommandError(Exception):
+    """The work failed: reported in one line (the message), exit status 1."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,6 +75,14 @@ def _positive_int(text, allow_zero=False):
         raise argparse.ArgumentTypeError(
             "expected an integer >= %d, got %r" % (0 if allow_zero else 1, text)
         )
+    return value
+
+
+def _side(text):
+    """A patch width: at most the largest image side Pillow and glimpse accept."""
+    value = _positive_int(text)
+    if value > 2**31 - 1:
+        raise argparse.ArgumentTypeError("expected an integer <= %d, got %r" % (2**31 - 1, text))
     return value
 
 
@@ -90,30 +128,244 @@ def _add_resize_options(parser, defaults):
         default=d.image_resize_aspect_ratio if defaults else None,
         help="width / height for 'scale and crop' (default: %g)" % d.image_resize_aspect_ratio,
     )
+    group.add_argument(
+        "--max-pixels", type=_positive_int, default=None,
+        help="refuse images with more pixels than this, a guard against decompression "
+        "bombs (default: Pillow's limit, %d)" % Image.MAX_IMAGE_PIXELS,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared by the commands
+
+
+def add_pool_options(parser):
+    """Add ``--workers K`` and ``--pool NAME`` to a command's parser.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser. Pass the parsed arguments to :func:`make_pool`.
+    """
+    parser.add_argument("--workers", type=_positive_int, default=1,
+                        help="images processed at a time (default: 1)")
+    parser.add_argument("--pool", choices=sorted(POOLS), default=None,
+                        help="how --workers run: 'threads' (the default; glimpse's kernels "
+                        "and Pillow release the GIL), 'processes', or 'serial' "
+                        "(default: $GLIMPSE_POOL, else threads; serial for one worker)")
+
+
+def make_pool(args, jobs):
+    """The pool chosen by ``--workers`` and ``--pool`` for `jobs` items of work.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments with ``workers`` and ``pool`` (see :func:`add_pool_options`).
+    jobs : int
+        How many items the pool will run (no more workers than that are started).
+
+    Returns
+    -------
+    glimpse.pools.Pool
+        One worker (or one job) without ``--pool`` runs in the calling thread;
+        otherwise the pool ``--pool`` names, else the ``GLIMPSE_POOL`` environment
+        variable, else threads. Use it in a ``with`` block.
+
+    Raises
+    ------
+    UsageError
+        If the choice is invalid (``--pool serial`` with several workers, a bad
+        ``GLIMPSE_POOL``).
+    """
+    workers = max(1, min(args.workers, jobs))
+    name = args.pool
+    if name is None and workers == 1:
+        name = "serial"
+    if args.pool == "serial" and args.workers != 1:
+        raise UsageError("glimpse: error: --pool serial runs one worker, got --workers %d"
+                         % args.workers)
+    try:
+        return MakePool(name, workers=workers)
+    except (ValueError, TypeError) as err:
+        raise UsageError("glimpse: error: %s" % err) from None
+
+
+def progress_bar(total, quiet, desc=None, unit=" images"):
+    """A tqdm progress bar on stderr, shown only when stderr is a terminal and not `quiet`.
+
+    Parameters
+    ----------
+    total : int
+        Number of items.
+    quiet : bool
+        True for no bar (``--quiet``).
+    desc : str, optional
+        Text before the bar.
+    unit : str, default " images"
+        What is counted (the rate reads "... images/s").
+
+    Returns
+    -------
+    tqdm.tqdm
+        A bar to use in a ``with`` block; pass its ``update`` as the ``progress``
+        argument of ``Pool.map``. Disabled bars cost nothing and print nothing.
+    """
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread (worker processes may be forked)
+    shown = not quiet and total > 0 and sys.stderr.isatty()
+    columns = lines = 0
+    if shown:  # a terminal that reports no size (0x0) gets 80x24
+        with contextlib.suppress(OSError, ValueError):
+            columns, lines = os.get_terminal_size(sys.stderr.fileno())
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not shown,
+                ncols=columns if columns > 0 else 80, nrows=lines if lines > 0 else 24,
+                leave=True)
+
+
+def _raster_extensions():
+    """File extensions of raster formats Pillow can read (not EPS/PDF/WMF/MPEG)."""
+    Image.init()
+    vector = {"EPS", "PDF", "WMF", "MPEG"}
+    return {ext.lower() for ext, fmt in Image.registered_extensions().items()
+            if fmt in Image.OPEN and fmt not in vector}
+
+
+def collect_images(paths):
+    """The image files named by `paths`, directories walked.
+
+    Parameters
+    ----------
+    paths : list of str
+        Files and directories, as given on the command line.
+
+    Returns
+    -------
+    list of str
+        The image paths in order; with no paths, the example image shipped
+        with glimpse.
+
+    Notes
+    -----
+    A directory is walked recursively in sorted order, following symbolic links to
+    directories (each directory is visited once, so link loops end), and only files
+    whose extension is a raster format Pillow reads are kept (case-insensitive; EPS,
+    PDF and WMF are not collected). A path that is not a directory is kept as given,
+    whatever its name (it is reported later if it cannot be read).
+    """
+    if not paths:
+        return [str(glab.GetExampleImagePath())]
+    extensions = _raster_extensions()
+    images = []
+    for path in paths:
+        if not os.path.isdir(path):
+            images.append(path)
+            continue
+        found = []
+        seen = set()
+        for root, dirs, files in os.walk(path, followlinks=True):
+            try:
+                st = os.stat(root)
+            except OSError:
+                dirs[:] = []
+                continue
+            if (st.st_dev, st.st_ino) in seen:
+                dirs[:] = []
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            dirs.sort()
+            found.extend(
+                os.path.join(root, name) for name in files
+                if os.path.splitext(name)[1].lower() in extensions
+            )
+        images.extend(sorted(found))
+    return images
+
+
+def check_output(path, suffix):
+    """Refuse an output path that cannot be written, before any work is done.
+
+    Parameters
+    ----------
+    path : str
+        The output path given on the command line.
+    suffix : str
+        The required extension, compared case-insensitively (".npz", ".png"), or "".
+
+    Raises
+    ------
+    UsageError
+        If the directory does not exist, `path` is a directory, or the extension
+        is wrong.
+    """
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise UsageError("glimpse: error: output directory %s does not exist" % parent)
+    if os.path.isdir(path):
+        raise UsageError("glimpse: error: output %s is a directory" % path)
+    if suffix and not path.lower().endswith(suffix):
+        raise UsageError("glimpse: error: output %s must end with %s" % (path, suffix))
+
+
+@contextlib.contextmanager
+def output_file(path):
+    """Write the output file `path` atomically.
+
+    Parameters
+    ----------
+    path : str
+        The output path (written under exactly this name).
+
+    Yields
+    ------
+    file object
+        An open binary file to write to.
+
+    Notes
+    -----
+    The file appears at `path` (exactly that name) only if the block succeeds;
+    on any failure, including Ctrl-C and a full disk, a previous file there is
+    kept and no temporary file is left (:func:`glimpse.util.fileio.atomic_write`).
+    Call :func:`check_output` first to refuse a bad path as a usage error.
+    """
+    with atomic_write(path, "wb") as f:
+        yield f
+
+
+def _with_max_pixels(limit):
+    if limit is not None:
+        Image.MAX_IMAGE_PIXELS = limit
+
+
+def _load_reason(err):
+    reason = err.msg or str(err)
+    if "MAX_IMAGE_PIXELS" in reason:
+        reason += "; raise the limit with --max-pixels"
+    return reason
 
 
 def _build_parser():
     parser = _Parser(prog="glimpse", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version="glimpse %s" % __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
 
     sample = sub.add_parser(
         "sample", help="sample patches from the image layer of each image",
         description="Build the IMAGE layer of each image and sample patches from it. "
-        "Directories are walked for image files in sorted order; with no images, the "
-        "example image shipped with glimpse is used.",
+        "Directories are walked for raster image files in sorted order (following "
+        "symbolic links); with no images, the example image shipped with glimpse is used.",
     )
+    sample.set_defaults(run=_run_sample)
     sample.add_argument("images", nargs="*", metavar="IMAGE", help="image files or directories")
     sample.add_argument("--num-patches", "-n", type=_count, required=True,
                         help="patches per image")
-    sample.add_argument("--width", "-w", type=_positive_int, required=True,
+    sample.add_argument("--width", "-w", type=_side, required=True,
                         help="patch width in pixels")
     sample.add_argument("--seed", type=_seed, default=None,
                         help="random seed (default: fresh entropy, recorded in the output)")
     _add_resize_options(sample, defaults=True)
-    sample.add_argument("--workers", type=_positive_int, default=1,
-                        help="processes to use (default: 1)")
+    add_pool_options(sample)
     sample.add_argument("--output", "-o", required=True, help="output .npz file")
     sample.add_argument("--strict", action="store_true",
                         help="fail (exit status 1) if any image is skipped")
@@ -125,6 +377,7 @@ def _build_parser():
         "see what the model sees. With --patches, the patches sampled from this image "
         "are drawn on it (and the resize options default to those used for sampling).",
     )
+    prepare.set_defaults(run=_run_prepare)
     prepare.add_argument("image", metavar="IMAGE", nargs="?", default=None,
                          help="image file (default: the example image shipped with glimpse)")
     prepare.add_argument("--output", "-o", required=True, help="output PNG file")
@@ -134,6 +387,7 @@ def _build_parser():
     from .experiment import cli as experiment_cli
 
     experiment_cli.add_parsers(sub)
+    parser.commands = list(sub.choices)  # for the message of a bare 'glimpse'
     return parser
 
 
@@ -141,87 +395,33 @@ def _build_parser():
 # glimpse sample
 
 
-def _image_extensions():
-    return {ext.lower() for ext in Image.registered_extensions()}
-
-
-def _collect_images(paths):
-    """Expand directories (recursively, sorted); keep files and missing paths as given."""
-    if not paths:
-        return [str(glab.GetExampleImagePath())]
-    extensions = _image_extensions()
-    images = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = []
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                found.extend(
-                    os.path.join(root, name) for name in files
-                    if os.path.splitext(name)[1].lower() in extensions
-                )
-            images.extend(sorted(found))
-        else:
-            images.append(path)
-    return images
-
-
 def _sample_one(job):
-    """Sample one image (runs in a worker process). Returns (index, patches, locs, error)."""
-    index, path, params, num_patches, width, seed_seq = job
+    """Sample one image (runs on a worker). Returns (index, patches, locs, error)."""
+    index, path, params, num_patches, width, seed_seq, max_pixels = job
+    _with_max_pixels(max_pixels)
     model = Model(Params(**params))
     try:
         patches, locs = SamplePatches(
             model, Layer.IMAGE, num_patches, width, path, rng=np.random.default_rng(seed_seq)
         )
     except InputLoadError as err:
-        return index, None, None, "unreadable: %s" % (err.msg or err)
+        return index, None, None, "unreadable: %s" % _load_reason(err)
     except InputSizeError as err:
         return index, None, None, "too small for patch width %d: %s" % (width, err.msg or err)
     return index, patches, locs, None
 
 
-class _Progress:
-    """A one-line progress bar on stderr: images done out of total, and the rate."""
-
-    def __init__(self, total, enabled):
-        self.total = total
-        self.enabled = enabled and total > 0
-        self.done = 0
-        self.start = time.monotonic()
-
-    def update(self):
-        self.done += 1
-        if not self.enabled:
-            return
-        elapsed = max(time.monotonic() - self.start, 1e-9)
-        filled = int(30 * self.done / self.total)
-        sys.stderr.write(
-            "\r[%s%s] %d/%d images, %.1f images/s"
-            % ("#" * filled, "." * (30 - filled), self.done, self.total, self.done / elapsed)
-        )
-        if self.done == self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-def _check_output(path, suffix):
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise UsageError("glimpse: error: output directory %s does not exist" % parent)
-    if os.path.isdir(path):
-        raise UsageError("glimpse: error: output %s is a directory" % path)
-    if suffix and not path.lower().endswith(suffix):
-        raise UsageError("glimpse: error: output %s must end with %s" % (path, suffix))
-
-
 def _run_sample(args):
-    _check_output(args.output, ".npz")
+    check_output(args.output, ".npz")
     params = dict(
         image_resize_method=args.resize_method,
         image_resize_length=args.resize_length,
         image_resize_aspect_ratio=args.aspect_ratio,
     )
+    try:
+        Params(**params)
+    except (ValueError, TypeError, OverflowError) as err:
+        raise UsageError("glimpse sample: error: %s" % err) from None
     per_image = args.num_patches * args.width * args.width * 4
     if per_image > MEMORY_LIMIT:
         raise UsageError(
@@ -231,27 +431,21 @@ def _run_sample(args):
     seed = args.seed
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**63)
-    images = _collect_images(args.images)
+    images = collect_images(args.images)
     if not images:
         raise UsageError(
             "glimpse sample: error: no image files found in %s" % " ".join(args.images)
         )
+    _with_max_pixels(args.max_pixels)
     children = np.random.SeedSequence(seed).spawn(len(images))
     jobs = [
-        (i, path, params, args.num_patches, args.width, children[i])
+        (i, path, params, args.num_patches, args.width, children[i], args.max_pixels)
         for i, path in enumerate(images)
     ]
-    progress = _Progress(len(jobs), not args.quiet and sys.stderr.isatty())
-    results = [None] * len(jobs)
-    if args.workers == 1 or len(jobs) == 1:
-        for job in jobs:
-            results[job[0]] = _sample_one(job)
-            progress.update()
-    else:
-        with ProcessPoolExecutor(max_workers=min(args.workers, len(jobs))) as pool:
-            for result in pool.map(_sample_one, jobs, chunksize=1):
-                results[result[0]] = result
-                progress.update()
+    results = []
+    with make_pool(args, len(jobs)) as pool, progress_bar(len(jobs), args.quiet) as bar:
+        for result in pool.map(_sample_one, jobs, progress=bar.update):
+            results.append(result)
 
     w = args.width
     kept = [r for r in results if r[3] is None]
@@ -268,22 +462,24 @@ def _run_sample(args):
         patches = np.empty((0, w, w), np.float32)
         locations = np.empty((0, 3), np.int64)
         image_index = np.empty(0, np.int64)
-    np.savez(
-        args.output,
-        patches=patches,
-        locations=locations,
-        image_index=image_index,
-        image_paths=np.array(images, dtype=str),
-        skipped_paths=np.array([p for p, _ in skipped], dtype=str),
-        skipped_reasons=np.array([r for _, r in skipped], dtype=str),
-        seed=np.int64(seed),
-        num_patches=np.int64(args.num_patches),
-        width=np.int64(w),
-        resize_method=np.array(args.resize_method),
-        resize_length=np.int64(args.resize_length),
-        aspect_ratio=np.float64(args.aspect_ratio),
-        glimpse_version=np.array(__version__),
-    )
+    with output_file(args.output) as f:
+        np.savez(
+            f,
+            patches=patches,
+            locations=locations,
+            image_index=image_index,
+            image_paths=np.array(images, dtype=str),
+            image_realpaths=np.array([os.path.realpath(p) for p in images], dtype=str),
+            skipped_paths=np.array([p for p, _ in skipped], dtype=str),
+            skipped_reasons=np.array([r for _, r in skipped], dtype=str),
+            seed=np.int64(seed),
+            num_patches=np.int64(args.num_patches),
+            width=np.int64(w),
+            resize_method=np.array(args.resize_method),
+            resize_length=np.int64(args.resize_length),
+            aspect_ratio=np.float64(args.aspect_ratio),
+            glimpse_version=np.array(__version__),
+        )
     print(
         "glimpse: wrote %s: %d patches of %dx%d from %d of %d image(s), seed %d"
         % (args.output, len(patches), w, w, len(kept), len(images), seed)
@@ -308,25 +504,85 @@ def _run_sample(args):
 # glimpse prepare
 
 
+def _bad_patch_file(path, what):
+    return UsageError("glimpse prepare: error: %s: %s" % (path, what))
+
+
+def _scalar(data, key, kind, path):
+    """The 0-d entry `key` of a patch file as a Python value of `kind` ('i', 'f' or 'U')."""
+    value = data[key]
+    if value.ndim != 0 or value.dtype.kind not in {"i": "iu", "f": "fiu", "U": "U"}[kind]:
+        raise _bad_patch_file(path, "%s must be a single %s, got %r" % (
+            key, {"i": "integer", "f": "number", "U": "string"}[kind], value))
+    return {"i": int, "f": float, "U": str}[kind](value)
+
+
 def _load_patch_file(path):
+    """Read and check a file written by ``glimpse sample``; bad files are a UsageError."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            data = {key: npz[key] for key in npz.files}
-    except (OSError, ValueError) as err:
-        raise UsageError("glimpse prepare: error: cannot read %s: %s" % (path, err)) from None
+        with open(path, "rb") as fh:
+            npz = np.load(fh, allow_pickle=False)
+            if not isinstance(npz, np.lib.npyio.NpzFile):
+                raise _bad_patch_file(path, "not a .npz file written by 'glimpse sample'")
+            with npz:
+                data = {key: npz[key] for key in npz.files}
+    except UsageError:
+        raise
+    except Exception as err:  # OSError, a damaged zip, zlib or .npy format errors
+        raise _bad_patch_file(path, "cannot read it: %s" % err) from None
     needed = {"locations", "image_index", "image_paths", "width", "resize_method",
               "resize_length", "aspect_ratio"}
     missing = sorted(needed - set(data))
     if missing:
-        raise UsageError(
-            "glimpse prepare: error: %s was not written by 'glimpse sample' (no %s)"
-            % (path, ", ".join(missing))
-        )
+        raise _bad_patch_file(path, "not written by 'glimpse sample' (no %s)"
+                              % ", ".join(missing))
+    recorded = {
+        "width": _scalar(data, "width", "i", path),
+        "resize_method": _scalar(data, "resize_method", "U", path),
+        "resize_length": _scalar(data, "resize_length", "i", path),
+        "aspect_ratio": _scalar(data, "aspect_ratio", "f", path),
+    }
+    if recorded["width"] < 1:
+        raise _bad_patch_file(path, "width must be >= 1, got %d" % recorded["width"])
+    if recorded["resize_method"] not in _METHODS:
+        raise _bad_patch_file(path, "resize_method must be one of %s, got %r"
+                              % (", ".join(map(repr, _METHODS)), recorded["resize_method"]))
+    if recorded["resize_length"] < 1:
+        raise _bad_patch_file(path, "resize_length must be >= 1, got %d"
+                              % recorded["resize_length"])
+    ratio = recorded["aspect_ratio"]
+    if not (np.isfinite(ratio) and ratio > 0):
+        raise _bad_patch_file(path, "aspect_ratio must be a finite number > 0, got %r" % ratio)
+    locations, index = data["locations"], data["image_index"]
+    if locations.ndim != 2 or locations.shape[1:] != (3,) or locations.dtype.kind not in "iu":
+        raise _bad_patch_file(path, "locations must be integer rows of (scale, y, x), got %s %s"
+                              % (locations.dtype, locations.shape))
+    if index.shape != locations.shape[:1] or index.dtype.kind not in "iu":
+        raise _bad_patch_file(path, "image_index must be %d integers, got %s %s"
+                              % (len(locations), index.dtype, index.shape))
+    names = ["image_paths"] + (["image_realpaths"] if "image_realpaths" in data else [])
+    for name in names:
+        if data[name].ndim != 1 or data[name].dtype.kind != "U":
+            raise _bad_patch_file(path, "%s must be a list of paths" % name)
+    if "image_realpaths" in data and len(data["image_realpaths"]) != len(data["image_paths"]):
+        raise _bad_patch_file(path, "image_realpaths and image_paths differ in length")
+    data.update(recorded)
     return data
 
 
+def _patch_rows(data, image):
+    """Rows of the patch file `data` that were sampled from `image` (matched by real path)."""
+    target = os.path.realpath(image)
+    if "image_realpaths" in data:
+        paths = [str(p) for p in data["image_realpaths"]]
+    else:  # files from before real paths were recorded: resolve from here
+        paths = [os.path.realpath(str(p)) for p in data["image_paths"]]
+    indices = [i for i, p in enumerate(paths) if p == target]
+    return np.flatnonzero(np.isin(data["image_index"], indices))
+
+
 def _run_prepare(args):
-    _check_output(args.output, ".png")
+    check_output(args.output, ".png")
     if args.image is None:
         args.image = str(glab.GetExampleImagePath())
     patches = None
@@ -337,55 +593,75 @@ def _run_prepare(args):
     }
     if args.patches is not None:
         patches = _load_patch_file(args.patches)
-        recorded = {
-            "resize_method": str(patches["resize_method"]),
-            "resize_length": int(patches["resize_length"]),
-            "aspect_ratio": float(patches["aspect_ratio"]),
-        }
         for key, value in chosen.items():
             if value is None:
-                chosen[key] = recorded[key]
-            elif value != recorded[key]:
+                chosen[key] = patches[key]
+            elif value != patches[key]:
                 raise UsageError(
                     "glimpse prepare: error: --%s %s differs from %s used for %s"
-                    % (key.replace("_", "-"), value, recorded[key], args.patches)
+                    % (key.replace("_", "-"), value, patches[key], args.patches)
                 )
     defaults = Params()
-    params = Params(
-        image_resize_method=chosen["resize_method"] or defaults.image_resize_method,
-        image_resize_length=chosen["resize_length"] or defaults.image_resize_length,
-        image_resize_aspect_ratio=chosen["aspect_ratio"] or defaults.image_resize_aspect_ratio,
-    )
-    model = Model(params)
     try:
-        image = BuildLayer(model, Layer.IMAGE, args.image)[Layer.IMAGE]
+        params = Params(
+            image_resize_method=chosen["resize_method"] or defaults.image_resize_method,
+            image_resize_length=(defaults.image_resize_length if chosen["resize_length"] is None
+                                 else chosen["resize_length"]),
+            image_resize_aspect_ratio=(defaults.image_resize_aspect_ratio
+                                       if chosen["aspect_ratio"] is None
+                                       else chosen["aspect_ratio"]),
+        )
+    except (ValueError, TypeError, OverflowError) as err:
+        where = args.patches if args.patches is not None else "the options"
+        raise UsageError("glimpse prepare: error: %s: %s" % (where, err)) from None
+    _with_max_pixels(args.max_pixels)
+    try:
+        image = BuildLayer(Model(params), Layer.IMAGE, args.image)[Layer.IMAGE]
     except InputLoadError as err:
-        print("glimpse: error: %s" % err, file=sys.stderr)
-        return 1
+        raise CommandError("glimpse: error: %s: %s" % (args.image, _load_reason(err))) from None
     out = gimage.ArrayToImage(image)
     count = 0
     if patches is not None:
-        target = os.path.realpath(args.image)
-        paths = [os.path.realpath(str(p)) for p in patches["image_paths"]]
-        indices = [i for i, p in enumerate(paths) if p == target]
-        rows = np.flatnonzero(np.isin(patches["image_index"], indices))
+        rows = _patch_rows(patches, args.image)
         if not len(rows):
-            print("glimpse: error: %s holds no patches of %s" % (args.patches, args.image),
-                  file=sys.stderr)
-            return 1
-        w = int(patches["width"])
+            raise CommandError("glimpse: error: %s holds no patches of %s"
+                               % (args.patches, args.image))
+        w = patches["width"]
+        height, width = image.shape
+        locations = patches["locations"][rows]
+        outside = (locations[:, 0] != 0) | (locations[:, 1] < 0) | (locations[:, 2] < 0) \
+            | (locations[:, 1] > height - w) | (locations[:, 2] > width - w)
+        if outside.any():
+            s, y, x = (int(v) for v in locations[np.argmax(outside)])
+            raise CommandError(
+                "glimpse: error: %s: patch (scale %d, y %d, x %d) of width %d lies outside "
+                "the %dx%d image layer of %s" % (args.patches, s, y, x, w, width, height,
+                                                 args.image))
         out = out.convert("RGB")
         draw = ImageDraw.Draw(out)
-        for s, y, x in patches["locations"][rows]:
+        for s, y, x in locations:
             draw.rectangle([int(x), int(y), int(x) + w - 1, int(y) + w - 1], outline=(255, 40, 40))
         count = len(rows)
-    out.save(args.output, format="PNG")
+    with output_file(args.output) as f:
+        out.save(f, format="PNG")
     print(
         "glimpse: wrote %s (%dx%d%s)"
         % (args.output, out.width, out.height,
            ", %d patch squares" % count if patches is not None else "")
     )
     return 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings (Pillow's on damaged files, ...) as one line each, without source lines."""
+    print("glimpse: warning: %s" % _one_line(message), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -399,28 +675,55 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 when the work failed (for example every image was
-        skipped, or ``--strict`` and one was), 2 for a bad argument.
+        0 on success; 1 when the work failed (for example every image was
+        skipped, or ``--strict`` and one was; out of memory; an output that
+        cannot be written); 2 for a bad argument; 130 when interrupted (Ctrl-C).
+        Every failure is reported in one line on stderr.
+
+    Notes
+    -----
+    After a Ctrl-C, SIGINT is left ignored (in the main thread) so that a second
+    one cannot cut the exit short; a program that calls ``main`` itself and goes
+    on may restore its handler.
     """
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv):
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
-        if getattr(args, "run", None) is not None:
-            return args.run(args)
-        if args.command == "sample":
-            return _run_sample(args)
-        if args.command == "show":
-            return _cli_show.run(args)
-        return _run_prepare(args)
+        if getattr(args, "run", None) is None:
+            raise UsageError(
+                "glimpse: error: a COMMAND is required (%s); usage: %s"
+                % (", ".join(parser.commands),
+                   _one_line(parser.format_usage()).replace("usage: ", ""))
+            )
+        return args.run(args)
     except UsageError as err:
-        print(str(err), file=sys.stderr)
+        print(_one_line(err), file=sys.stderr)
         return 2
+    except CommandError as err:
+        print(_one_line(err), file=sys.stderr)
+        return 1
     except MemoryError as err:
-        print("glimpse: error: out of memory: %s" % (err or "allocation failed"), file=sys.stderr)
+        print("glimpse: error: out of memory: %s" % _one_line(err or "allocation failed"),
+              file=sys.stderr)
+        return 1
+    except WorkerError as err:
+        print("glimpse: error: %s" % _one_line(err), file=sys.stderr)
         return 1
     except OSError as err:  # writing the output: disk full, permission denied, ...
-        print("glimpse: error: %s" % err, file=sys.stderr)
+        print("glimpse: error: %s" % _one_line(err), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the exit
         print("glimpse: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug: still one line, never a traceback
+        print("glimpse: error: unexpected %s: %s (please report this)"
+              % (type(err).__name__, _one_line(err)), file=sys.stderr)
+        return 1

@@ -4,31 +4,9 @@ from __future__ import annotations
 
 import contextlib
 
+from ..pools import MakePool
+
 __all__ = ["pool_for"]
-
-
-class _SerialPool:
-    """Runs ``map`` in the calling thread (used when :mod:`glimpse.pools` is unavailable)."""
-
-    def map(self, func, items, progress=None):
-        for item in items:
-            result = func(item)
-            if progress is not None:
-                progress(1)
-            yield result
-
-    def close(self):
-        pass
-
-
-def _make(pool):
-    try:
-        from ..pools import MakePool
-    except ImportError:
-        if pool not in (None, "serial"):
-            raise ValueError("pool %r is not available (glimpse.pools is missing)" % pool)
-        return _SerialPool()
-    return MakePool(pool)
 
 
 @contextlib.contextmanager
@@ -49,11 +27,11 @@ def pool_for(pool):
                             "got %s" % type(pool).__name__)
         yield pool
         return
-    made = _make(pool)
+    made = MakePool(pool)
     try:
         yield made
     except BaseException:
-        getattr(made, "terminate", made.close)()
+        made.terminate()
         raise
     else:
         made.close()

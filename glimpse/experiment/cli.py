@@ -207,19 +207,15 @@ def _check_output(path):
 
 
 def _pool(args):
-    if args.scheduler is not None and args.pool != "dask":
-        raise _Usage("--scheduler needs --pool dask")
-    if args.pool == "dask":
-        from ..pools._dask import DaskPool
-
-        return DaskPool(address=args.scheduler, workers=args.workers)
-    from ._pool import _make
-
-    if args.workers is None:
-        return _make(args.pool)
     from ..pools import MakePool
 
-    return MakePool(args.pool, workers=args.workers)
+    if args.scheduler is not None and args.pool != "dask":
+        raise _Usage("--scheduler needs --pool dask")
+    options = {} if args.scheduler is None else {"address": args.scheduler}
+    try:
+        return MakePool(args.pool, workers=args.workers, **options)
+    except (ValueError, TypeError) as err:
+        raise _Usage(str(err))
 
 
 def _close(pool):

@@ -1,4 +1,4 @@
-"""The "dask" pool: ordered, chunked ``map`` on a ``dask.distributed`` cluster.
+"""The "dask" pool: the ordered, chunked, bounded ``map`` on a ``dask.distributed`` cluster.
 
 Needs the optional extra ``pip install 'glimpse-vision[dask]'``. The same code runs on one
 machine (a ``LocalCluster`` on 127.0.0.1) or on a cluster started elsewhere, for example with
@@ -7,15 +7,13 @@ dask-jobqueue on Slurm or dask-kubernetes, by passing its scheduler address or `
 
 from __future__ import annotations
 
-import os
+import asyncio
+
+from ._base import Pool, _check_positive, _run_chunk
 
 __all__ = ["DaskPool", "INSTALL_HINT"]
 
 INSTALL_HINT = "pip install 'glimpse-vision[dask]'"
-
-
-def _run_chunk(chunk, function):
-    return [function(item) for item in chunk]
 
 
 def _require_distributed():
@@ -27,106 +25,105 @@ def _require_distributed():
     return distributed
 
 
-class DaskPool:
+class DaskPool(Pool):
     """A pool whose workers are the workers of a Dask cluster.
 
     Parameters
     ----------
+    workers : int, optional
+        Without `client` or `address`: start a ``LocalCluster`` on 127.0.0.1 with this many
+        single-threaded workers (default: the CPUs this process may use). With a cluster
+        given, the number of chunks kept in flight is twice its worker threads.
+    chunksize : int
+        Items per task (default 4: a task's round trip through the scheduler costs a few
+        milliseconds, so each carries several images).
+    max_pending : int, optional
+        See :class:`glimpse.pools.Pool`.
     client : distributed.Client, optional
         Use this client (the pool does not close it).
     address : str, optional
         Connect to the scheduler at this address (e.g. ``"tcp://10.0.0.5:8786"``).
-    workers : int, optional
-        Without `client` or `address`: start a ``LocalCluster`` on 127.0.0.1 with this many
-        single-threaded workers (default: the number of CPUs).
     processes : bool
         Whether the local cluster's workers are processes (the default) or threads of this
         process.
-    chunksize : int, optional
-        Items per task (default: enough for about four tasks per worker and call).
 
     Notes
     -----
-    :meth:`map` returns the results in the order of the items, yielding each chunk's results
-    as soon as that chunk and every chunk before it are done. A pool that started its own
-    cluster or client closes them in :meth:`close` (or at the end of a ``with`` block).
+    The cluster (or the connection) is made on first use. A pool that started its own
+    cluster or client closes them when it is closed (or at the end of a ``with`` block).
+    `func` is sent to the workers once per :meth:`map` call (scattered), the items with
+    their chunks.
     """
 
-    def __init__(self, client=None, address=None, workers=None, processes=True,
-                 chunksize=None):
-        distributed = _require_distributed()
+    name = "dask"
+
+    def __init__(self, workers=None, *, chunksize=4, max_pending=None, client=None,
+                 address=None, processes=True):
+        _require_distributed()
         if client is not None and address is not None:
             raise ValueError("give client or address, not both")
-        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                    or workers < 1):
-            raise ValueError("workers must be an integer >= 1, got %r" % (workers,))
-        if chunksize is not None and (isinstance(chunksize, bool)
-                                      or not isinstance(chunksize, int) or chunksize < 1):
-            raise ValueError("chunksize must be an integer >= 1, got %r" % (chunksize,))
+        if address is not None and not isinstance(address, str):
+            raise TypeError("address must be a str such as 'tcp://host:8786', got %r"
+                            % (address,))
+        _check_positive(workers, "workers", allow_none=True)
+        super().__init__(workers, chunksize=chunksize, max_pending=max_pending)
+        self._given_workers = workers
+        self._client = client
+        self._address = address
+        self._processes = bool(processes)
         self._cluster = None
         self._own_client = client is None
-        self.chunksize = chunksize
+        self._func = self._func_future = None
         if client is not None:
-            self.client = client
-        elif address is not None:
-            self.client = distributed.Client(address)
-        else:
-            self._cluster = distributed.LocalCluster(
-                n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                processes=processes, host="127.0.0.1", dashboard_address=None,
-            )
-            self.client = distributed.Client(self._cluster)
+            self.workers = self._cluster_threads()
+
+    def _options(self):
+        options = super()._options()
+        options.update(workers=self._given_workers, address=self._address,
+                       processes=self._processes)
+        return options
+
+    def _cluster_threads(self):
+        return max(1, sum(self._client.nthreads().values()))
 
     @property
-    def num_workers(self):
-        """The number of worker threads in the cluster (at least 1)."""
-        return max(1, sum(self.client.nthreads().values()))
+    def client(self):
+        """The ``distributed.Client`` (connecting or starting the cluster if needed)."""
+        if self._closed:
+            raise ValueError("this dask pool is closed")
+        if self._client is None:
+            distributed = _require_distributed()
+            if self._address is not None:
+                self._client = distributed.Client(self._address)
+            else:
+                self._cluster = distributed.LocalCluster(
+                    n_workers=self.workers, threads_per_worker=1,
+                    processes=self._processes, host="127.0.0.1", dashboard_address=None)
+                self._client = distributed.Client(self._cluster)
+            self.workers = self._cluster_threads()
+        return self._client
 
-    def map(self, func, items, progress=None):
-        """Apply `func` to each item on the cluster; results in the order of `items`.
+    def _map(self, func, items, progress):
+        self.client  # connect first, so that the bound on chunks in flight counts the cluster
+        return super()._map(func, items, progress)
 
-        Parameters
-        ----------
-        func : callable
-            Must pickle (a module-level function or a ``functools.partial`` of one).
-        items : iterable
-        progress : bool, optional
-            Show a progress bar over the items.
-        """
-        items = list(items)
-        if not items:
-            return iter(())
-        size = self.chunksize or max(1, -(-len(items) // (4 * self.num_workers)))
-        chunks = [items[i:i + size] for i in range(0, len(items), size)]
-        func_future = self.client.scatter(func, broadcast=True, hash=False)
-        futures = self.client.map(_run_chunk, chunks, function=func_future, pure=False)
-        return self._gather(futures, len(items), progress)
+    def _submit(self, func, chunk):
+        client = self.client
+        if func is not self._func:
+            self._func_future = client.scatter(func, broadcast=True, hash=False)
+            self._func = func
+        return client.submit(_run_chunk, self._func_future, chunk, pure=False)
 
-    def _gather(self, futures, total, progress):
-        from tqdm.auto import tqdm
-
+    def _wait(self, futures, timeout):
         try:
-            with tqdm(total=total, disable=not progress, unit="item", leave=False) as bar:
-                for future in futures:
-                    results = future.result()
-                    bar.update(len(results))
-                    yield from results
-        finally:
-            self.client.cancel([f for f in futures if not f.done()])
+            _require_distributed().wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
+        except (TimeoutError, asyncio.TimeoutError):  # the caller polls again
+            pass
 
-    def close(self):
-        """Close the client and the local cluster, if this pool started them."""
-        if self._own_client:
-            self.client.close()
+    def _stop(self, cancel):
+        self._func = self._func_future = None
+        if self._own_client and self._client is not None:
+            self._client.close()
         if self._cluster is not None:
             self._cluster.close()
-            self._cluster = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __repr__(self):
-        return "DaskPool(%r)" % (self.client,)
+        self._client = self._cluster = None

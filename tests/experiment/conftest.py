@@ -1,28 +1,19 @@
-import concurrent.futures
-
 import numpy as np
 import pytest
 from PIL import Image
 
 
-class ThreadPool:
-    """An ordered thread pool with the glimpse pool interface, for the pool-invariance tests."""
+def ThreadPool(workers):
+    """A thread pool of `workers` threads."""
+    from glimpse.pools import MakePool
 
-    def __init__(self, workers):
-        self.workers = workers
-
-    def map(self, func, items, progress=None):
-        with concurrent.futures.ThreadPoolExecutor(self.workers) as ex:
-            return list(ex.map(func, items))
+    return MakePool("threads", workers=workers)
 
 
 @pytest.fixture
 def thread_pool():
-    try:
-        from glimpse.pools import MakePool
-    except ImportError:
-        return ThreadPool(3)
-    return MakePool("threads")
+    with ThreadPool(3) as pool:
+        yield pool
 
 
 @pytest.fixture(scope="session")
