@@ -213,9 +213,12 @@ def _pool(args):
         raise _Usage("--scheduler needs --pool dask")
     options = {} if args.scheduler is None else {"address": args.scheduler}
     try:
-        return MakePool(args.pool, workers=args.workers, **options)
+        pool = MakePool(args.pool, workers=args.workers, **options)
     except (ValueError, TypeError) as err:
         raise _Usage(str(err))
+    if pool.name == "dask":
+        pool.client  # connect, or start the local cluster, now: the "pool start" stage
+    return pool
 
 
 def _close(pool):
