@@ -37,6 +37,7 @@ from .pools import POOLS, MakePool, WorkerError
 from .util import gimage
 from .util._memory import MEMORY_LIMIT
 from .util.fileio import atomic_write
+from .util.imagefiles import WalkImages
 
 __all__ = [
     "main",
@@ -224,14 +225,6 @@ def progress_bar(total, quiet, desc=None, unit=" images"):
                 leave=True)
 
 
-def _raster_extensions():
-    """File extensions of raster formats Pillow can read (not EPS/PDF/WMF/MPEG)."""
-    Image.init()
-    vector = {"EPS", "PDF", "WMF", "MPEG"}
-    return {ext.lower() for ext, fmt in Image.registered_extensions().items()
-            if fmt in Image.OPEN and fmt not in vector}
-
-
 def collect_images(paths):
     """The image files named by `paths`, directories walked.
 
@@ -256,30 +249,12 @@ def collect_images(paths):
     """
     if not paths:
         return [str(glab.GetExampleImagePath())]
-    extensions = _raster_extensions()
     images = []
     for path in paths:
-        if not os.path.isdir(path):
+        if os.path.isdir(path):
+            images.extend(WalkImages(path))
+        else:
             images.append(path)
-            continue
-        found = []
-        seen = set()
-        for root, dirs, files in os.walk(path, followlinks=True):
-            try:
-                st = os.stat(root)
-            except OSError:
-                dirs[:] = []
-                continue
-            if (st.st_dev, st.st_ino) in seen:
-                dirs[:] = []
-                continue
-            seen.add((st.st_dev, st.st_ino))
-            dirs.sort()
-            found.extend(
-                os.path.join(root, name) for name in files
-                if os.path.splitext(name)[1].lower() in extensions
-            )
-        images.extend(sorted(found))
     return images
 
 

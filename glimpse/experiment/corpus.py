@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PIL import Image
+
+from ..util.imagefiles import WalkImages
 
 __all__ = [
     "Corpus",
@@ -76,39 +77,11 @@ class Corpus:
         return "Corpus(%d images, classes %s)" % (len(self), self.class_names)
 
 
-def _raster_extensions():
-    """File extensions of the raster formats Pillow reads (not EPS, PDF, WMF or MPEG)."""
-    Image.init()
-    vector = {"EPS", "PDF", "WMF", "MPEG"}
-    return {ext.lower() for ext, fmt in Image.registered_extensions().items()
-            if fmt in Image.OPEN and fmt not in vector}
-
-
 def _images_in(directory):
-    """Image files under `directory`, sorted by path.
-
-    The walk is recursive and follows symbolic links to directories, visiting each
-    directory once (so link loops end); a file is kept when its extension (any case) is
-    that of a raster format Pillow reads.
-    """
+    """Image files under `directory`, sorted (:func:`glimpse.util.imagefiles.WalkImages`)."""
     if not os.path.isdir(directory):
         raise ValueError("corpus directory %s does not exist or is not a directory" % directory)
-    extensions = _raster_extensions()
-    found, seen = [], set()
-    for root, dirs, files in os.walk(directory, followlinks=True):
-        try:
-            st = os.stat(root)
-        except OSError:
-            dirs[:] = []
-            continue
-        if (st.st_dev, st.st_ino) in seen:
-            dirs[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        dirs.sort()
-        found.extend(os.path.join(root, f) for f in files
-                     if os.path.splitext(f)[1].lower() in extensions)
-    return sorted(found)
+    return WalkImages(directory)
 
 
 def _class_dirs(root):
