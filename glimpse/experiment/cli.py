@@ -8,13 +8,14 @@ bad argument (reported in one line).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import time
 
 import numpy as np
+
+from ..cli import _positive_int, _seed
 
 __all__ = ["add_parsers"]
 
@@ -25,26 +26,6 @@ class _Usage(Exception):
 
 class _Failure(Exception):
     """The work could not be done: one line, exit status 1."""
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected an integer, got %r" % text) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("expected an integer >= 1, got %r" % text)
-    return value
-
-
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected an integer seed, got %r" % text) from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError("expected a seed in [0, 2**63), got %r" % text)
-    return value
 
 
 def _add_common(parser, corpus=True):
