@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark SamplePatchesFromData against its peers (issue 4).
+"""Benchmark SamplePatchesFromData against its peers.
 
 Run from the repository root, with glimpse installed::
 

@@ -22,6 +22,11 @@ from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
+# numpy's bit generator interface (numpy/random/bitgen.h): only the raw generator
+# function pointers are called, so the module needs the header but not libnpyrandom.
+from numpy.random cimport bitgen_t
+
+from _common cimport real_t, scale_t
 
 cdef extern from *:
     """
@@ -69,33 +74,6 @@ cdef extern from *:
     void glimpse_store_fence() noexcept nogil
 
 
-ctypedef fused real_t:
-    float
-    double
-
-
-# The layout of numpy's public ``bitgen_t`` (numpy/random/bitgen.h, stable
-# since numpy 1.17). Declared here so that this module needs neither numpy's
-# headers nor libnpyrandom: only the raw generator function pointers are used.
-cdef struct _bitgen:
-    void *state
-    uint64_t (*next_uint64)(void *st) noexcept nogil
-    uint32_t (*next_uint32)(void *st) noexcept nogil
-    double (*next_double)(void *st) noexcept nogil
-    uint64_t (*next_raw)(void *st) noexcept nogil
-
-
-cdef struct _scale_t:
-    const char *base        # address of element [0, ..., 0] (buffer protocol)
-    Py_ssize_t sy           # byte stride between rows
-    Py_ssize_t sx           # byte stride between columns
-    uint64_t rpos           # number of fitting corners - 1: (H - w + 1) * (W - w + 1) - 1
-    uint64_t nx             # number of fitting columns: W - w + 1
-    const Py_ssize_t *boff  # byte offset of every band (prod(bands) entries)
-    int f64                 # 1 for float64 data, 0 for float32
-    int contig              # 1 when the elements of a row are adjacent (sx == itemsize)
-
-
 # ----------------------------------------------------------------------------
 # Bounded integers, drawn exactly like numpy's Generator.integers
 # ----------------------------------------------------------------------------
@@ -111,12 +89,12 @@ cdef inline uint64_t _mulhi64(uint64_t a, uint64_t b) noexcept nogil:
     return a1 * b1 + (mid >> 32) + (mid2 >> 32)
 
 
-cdef inline uint64_t _bounded(_bitgen *bg, uint64_t rng) noexcept nogil:
+cdef inline uint64_t _bounded(bitgen_t *bg, uint64_t rng) noexcept nogil:
     """A uniform integer in the closed range ``[0, rng]``.
 
     Parameters
     ----------
-    bg : _bitgen*
+    bg : bitgen_t*
         The bit generator of a ``numpy.random.Generator``.
     rng : uint64_t
         Inclusive upper bound.
@@ -165,7 +143,7 @@ cdef inline uint64_t _bounded(_bitgen *bg, uint64_t rng) noexcept nogil:
     return _mulhi64(x, excl)
 
 
-cdef void _draw(_bitgen *bg, const _scale_t *sc, Py_ssize_t nscales,
+cdef void _draw(bitgen_t *bg, const scale_t *sc, Py_ssize_t nscales,
                 Py_ssize_t[:, ::1] loc) noexcept nogil:
     """Fill ``loc`` with (s, y, x): per patch, s, then the corner index c.
 
@@ -174,7 +152,7 @@ cdef void _draw(_bitgen *bg, const _scale_t *sc, Py_ssize_t nscales,
     """
     cdef Py_ssize_t k, s
     cdef uint64_t c, rs = <uint64_t>(nscales - 1)
-    cdef const _scale_t *p
+    cdef const scale_t *p
     for k in range(loc.shape[0]):
         s = <Py_ssize_t>_bounded(bg, rs)
         p = &sc[s]
@@ -275,7 +253,7 @@ cdef inline float *_copy_strided(const real_t *src, Py_ssize_t sy, Py_ssize_t sx
     return dst
 
 
-cdef inline void _copy_patch(const _scale_t *c, Py_ssize_t nbands, Py_ssize_t y,
+cdef inline void _copy_patch(const scale_t *c, Py_ssize_t nbands, Py_ssize_t y,
                              Py_ssize_t x, Py_ssize_t w, float *dst) noexcept nogil:
     """Copy the patch with corner (y, x) of one scale, band after band, to ``dst``."""
     cdef Py_ssize_t b
@@ -295,7 +273,7 @@ cdef inline void _copy_patch(const _scale_t *c, Py_ssize_t nbands, Py_ssize_t y,
                 dst = _copy_strided(<const float *>src, c.sy, c.sx, w, dst)
 
 
-cdef int _gather(const _scale_t *sc, Py_ssize_t nbands,
+cdef int _gather(const scale_t *sc, Py_ssize_t nbands,
                  const Py_ssize_t[:, ::1] loc, Py_ssize_t w,
                  float[:, ::1] out) except -1 nogil:
     """``out[k] = scale[s][..., y:y + w, x:x + w]`` (flattened) for every k.
@@ -310,7 +288,7 @@ cdef int _gather(const _scale_t *sc, Py_ssize_t nbands,
     return 0
 
 
-cdef int _gather_streamed(const _scale_t *sc, Py_ssize_t nbands,
+cdef int _gather_streamed(const scale_t *sc, Py_ssize_t nbands,
                           const Py_ssize_t[:, ::1] loc, Py_ssize_t w,
                           float[:, ::1] out, float *stage,
                           Py_ssize_t chunk) except -1 nogil:
@@ -343,7 +321,7 @@ cdef class _Scales:
     """Buffers of the scales, held for the duration of one kernel call."""
 
     cdef Py_buffer *views
-    cdef _scale_t *info
+    cdef scale_t *info
     cdef Py_ssize_t *offsets
     cdef Py_ssize_t nscales
     cdef Py_ssize_t nbands
@@ -354,7 +332,7 @@ cdef class _Scales:
         cdef Py_buffer *v
         self.nscales = len(scales)
         self.views = <Py_buffer *>calloc(self.nscales, sizeof(Py_buffer))
-        self.info = <_scale_t *>calloc(self.nscales, sizeof(_scale_t))
+        self.info = <scale_t *>calloc(self.nscales, sizeof(scale_t))
         if self.views == NULL or self.info == NULL:
             raise MemoryError("cannot allocate the scale table")
         for s in range(self.nscales):
@@ -463,7 +441,7 @@ def sample(list scales not None,
     capsule = bit_generator.capsule
     if not PyCapsule_IsValid(capsule, "BitGenerator"):
         raise TypeError("the generator's bit_generator exposes no BitGenerator capsule")
-    cdef _bitgen *bg = <_bitgen *>PyCapsule_GetPointer(capsule, "BitGenerator")
+    cdef bitgen_t *bg = <bitgen_t *>PyCapsule_GetPointer(capsule, "BitGenerator")
     with bit_generator.lock:
         with nogil:
             _draw(bg, sc.info, sc.nscales, locations)

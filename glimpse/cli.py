@@ -33,9 +33,9 @@ from PIL import Image, ImageDraw
 from . import __version__, _cli_show, glab
 from .backends import InputLoadError, InputSizeError
 from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
+from .models.base.param import ASPECT_RATIO_RANGE, RESIZE_LENGTH_RANGE
 from .pools import POOLS, MakePool, WorkerError
-from .util import gimage
-from .util._memory import MEMORY_LIMIT
+from .util import _checks, gimage
 from .util.fileio import atomic_write
 from .util.imagefiles import WalkImages
 
@@ -67,16 +67,20 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError("%s: error: %s" % (self.prog, message))
 
 
-def _positive_int(text, allow_zero=False):
+def _checked(text, convert, check, *args, **kw):
+    """A command-line value parsed by ``convert`` and checked with the shared vocabulary."""
     try:
-        value = int(text)
+        value = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError("expected an integer, got %r" % text) from None
-    if value < 0 or (value == 0 and not allow_zero):
-        raise argparse.ArgumentTypeError(
-            "expected an integer >= %d, got %r" % (0 if allow_zero else 1, text)
-        )
-    return value
+        value = text  # the check refuses it, naming its type
+    try:
+        return check(value, "the value", *args, **kw)
+    except (TypeError, ValueError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _positive_int(text, allow_zero=False):
+    return _checked(text, int, _checks.integer, 0 if allow_zero else 1)
 
 
 def _side(text):
@@ -91,24 +95,16 @@ def _count(text):
     return _positive_int(text, allow_zero=True)
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a number, got %r" % text) from None
-    if not (np.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError("expected a finite number > 0, got %r" % text)
-    return value
+def _resize_length(text):
+    return _checked(text, int, _checks.integer, *RESIZE_LENGTH_RANGE)
+
+
+def _aspect_ratio(text):
+    return _checked(text, float, _checks.real, *ASPECT_RATIO_RANGE)
 
 
 def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected an integer seed, got %r" % text) from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError("expected a seed in [0, 2**63), got %r" % text)
-    return value
+    return _checked(text, int, _checks.integer, 0, 2**63 - 1)
 
 
 def _add_resize_options(parser, defaults):
@@ -120,12 +116,12 @@ def _add_resize_options(parser, defaults):
         help="how the image is resized (default: %s)" % d.image_resize_method.value,
     )
     group.add_argument(
-        "--resize-length", type=_positive_int,
+        "--resize-length", type=_resize_length,
         default=d.image_resize_length if defaults else None,
         help="target edge length in pixels (default: %d)" % d.image_resize_length,
     )
     group.add_argument(
-        "--aspect-ratio", type=_positive_float,
+        "--aspect-ratio", type=_aspect_ratio,
         default=d.image_resize_aspect_ratio if defaults else None,
         help="width / height for 'scale and crop' (default: %g)" % d.image_resize_aspect_ratio,
     )
@@ -397,12 +393,11 @@ def _run_sample(args):
         Params(**params)
     except (ValueError, TypeError, OverflowError) as err:
         raise UsageError("glimpse sample: error: %s" % err) from None
-    per_image = args.num_patches * args.width * args.width * 4
-    if per_image > MEMORY_LIMIT:
-        raise UsageError(
-            "glimpse sample: error: --num-patches %d of width %d need %d bytes per image, "
-            "more than this machine's memory" % (args.num_patches, args.width, per_image)
-        )
+    try:
+        _checks.memory(args.num_patches * args.width * args.width * 4,
+                       "--num-patches %d of width %d" % (args.num_patches, args.width))
+    except MemoryError as err:
+        raise UsageError("glimpse sample: error: %s (per image)" % err) from None
     seed = args.seed
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**63)

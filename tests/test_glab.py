@@ -37,7 +37,7 @@ def test_missing_kernels_give_a_clear_import_error(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "glimpse._patches", None)  # makes the import fail
     monkeypatch.delattr(glimpse, "_patches")
-    monkeypatch.delitem(sys.modules, "glimpse._kernels")
+    monkeypatch.delitem(sys.modules, "glimpse.backends._compiled")
     with pytest.raises(ImportError, match="compiled kernels cannot be imported") as info:
-        importlib.import_module("glimpse._kernels")
+        importlib.import_module("glimpse.backends._compiled")
     assert "pip install" in str(info.value)

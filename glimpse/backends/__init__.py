@@ -30,6 +30,7 @@ __all__ = [
     "CythonBackend",
     "NumpyBackend",
     "MakeBackend",
+    "AsBackend",
     "BACKENDS",
     "DEFAULT_BACKEND",
 ]
@@ -69,8 +70,10 @@ def MakeBackend(name: str | None = None) -> Backend:
 
     Examples
     --------
-    >>> MakeBackend().name
+    >>> MakeBackend("cython").name
     'cython'
+    >>> MakeBackend("base")
+    CythonBackend()
     """
     origin = "name"
     if name is None:
@@ -85,3 +88,35 @@ def MakeBackend(name: str | None = None) -> Backend:
             % (name, origin, ", ".join(sorted(BACKENDS)))
         )
     return cls()
+
+
+def AsBackend(backend: Backend | str | None = None) -> Backend:
+    """The backend a function computes with, from what its caller passed.
+
+    Parameters
+    ----------
+    backend : Backend, str or None
+        A backend is returned as it is; a name or None goes to :func:`MakeBackend`.
+
+    Returns
+    -------
+    Backend
+
+    Raises
+    ------
+    TypeError
+        If ``backend`` is anything else.
+    ValueError
+        If it names no backend.
+
+    Examples
+    --------
+    >>> AsBackend("numpy")
+    NumpyBackend()
+    """
+    if isinstance(backend, Backend):
+        return backend
+    if backend is None or isinstance(backend, str):
+        return MakeBackend(backend)
+    raise TypeError("backend must be a glimpse.backends.Backend, a backend name or None, "
+                    "got %s" % _checks.show(backend))

@@ -31,14 +31,32 @@ output rows (0 when ``H < k``), and output row ``y`` reads input rows ``y * scal
 from __future__ import annotations
 
 import abc
+import math
 
 import numpy as np
 
 from ..util import _checks
+from .errors import InputSizeError
 
-__all__ = ["Backend", "DEFAULT_BIAS", "DEFAULT_BETA"]
+__all__ = ["Backend", "DEFAULT_BIAS", "DEFAULT_BETA", "LANCZOS", "BILINEAR", "BICUBIC", "BOX",
+           "MAX_SIDE"]
 
 _F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_INTP = np.dtype(np.intp)
+
+#: Resampling filters, with the values of ``PIL.Image.Resampling``.
+LANCZOS = 1
+BILINEAR = 2
+BICUBIC = 3
+BOX = 4
+_FILTERS = {LANCZOS: "LANCZOS", BILINEAR: "BILINEAR", BICUBIC: "BICUBIC", BOX: "BOX"}
+
+#: Largest accepted side of a resampled image (Pillow's limit: a C int), and largest
+#: kernel width, stride and patch width.
+MAX_SIDE = 2**31 - 1
+_MAX_INTP = int(np.iinfo(np.intp).max)
+_F32_MAX = float(np.finfo(np.float32).max)
 
 #: Default ``bias`` of the S operations that use it (the S1 default of the HMAX model).
 DEFAULT_BIAS = 0.01
@@ -50,6 +68,11 @@ def _out_side(i, k, s):
     return (i - k) // s + 1 if i >= k else 0
 
 
+def _all_finite(a):
+    """Whether a float array holds only finite values."""
+    return bool(np.isfinite(a).all())
+
+
 def _overlaps(a, b):
     if not np.may_share_memory(a, b):
         return False
@@ -57,6 +80,104 @@ def _overlaps(a, b):
         return bool(np.shares_memory(a, b, max_work=1 << 20))
     except np.exceptions.TooHardError:
         return True
+
+
+def _patch_array(value, name):
+    """A per-scale array of patch data, checked for kind and dimensions."""
+    a = _checks.array(value, name)
+    if a.ndim < 2:
+        raise ValueError("%s must have at least 2 dimensions (bands..., H, W), got shape %r"
+                         % (name, a.shape))
+    return a
+
+
+def _readable(array):
+    """``array`` if the patch kernels read it in place (float32/float64, aligned), else a
+    float32 copy (which rounds as the kernels do when they read float64)."""
+    if (array.dtype == _F32 or array.dtype == _F64) and array.flags.aligned:
+        return array
+    with np.errstate(over="ignore"):
+        copy = array.astype(_F32)
+    if array.dtype.kind == "f" and array.size:
+        grew = np.isinf(copy) & np.isfinite(array)
+        if grew.any():
+            raise ValueError("data must hold values within float32 range, got %s: out of "
+                             "float32 range" % (array[grew][0],))
+    return copy
+
+
+def _patch_scales(data, width):
+    """Split patch data into per-scale arrays the kernels read.
+
+    Returns
+    -------
+    scales : list of ndarray
+        Per-scale ``(bands..., H, W)`` arrays (views of ``data`` unless converted).
+    bands : tuple of int
+    originals : list of ndarray
+        The arrays the caller passed, for the overlap check of ``out``.
+    """
+    if isinstance(data, (list, tuple)):
+        if len(data) == 0:
+            raise ValueError("data must hold at least one scale, got an empty %s"
+                             % type(data).__name__)
+        originals = [_patch_array(d, "data[%d]" % s) for s, d in enumerate(data)]
+        bands = originals[0].shape[:-2]
+        for s, a in enumerate(originals):
+            if a.shape[:-2] != bands:
+                raise ValueError("data[%d] must have the band shape %r of data[0] (every scale "
+                                 "the same), got %r" % (s, bands, a.shape[:-2]))
+        scales = originals
+    else:
+        a = _patch_array(data, "data")
+        originals = [a]
+        if a.ndim == 2:
+            bands = ()
+            scales = [a]
+        else:
+            if a.shape[0] == 0:
+                raise ValueError("data must hold at least one scale, got shape %r" % (a.shape,))
+            bands = a.shape[1:-2]
+            scales = list(a)
+    if 0 in bands:
+        raise ValueError("data must hold values, got the band shape %r with a zero-length axis"
+                         % (bands,))
+    for s, a in enumerate(scales):
+        if a.shape[-2] < width or a.shape[-1] < width:
+            raise InputSizeError("scale %d of data is %dx%d, smaller than patch_width=%d"
+                                 % (s, a.shape[-2], a.shape[-1], width), scale=s)
+    return [_readable(a) for a in scales], tuple(bands), originals
+
+
+def _bad_location(locs, shapes, width):
+    """Index of the first (s, y, x) row that does not place a patch inside its scale."""
+    if not len(locs):
+        return None
+    ok = np.ones(len(locs), bool)
+    if locs.dtype.kind == "u" and locs.dtype.itemsize >= _INTP.itemsize:
+        ok &= (locs <= np.iinfo(_INTP).max).all(axis=1)
+    locs = np.where(ok[:, None], locs, 0).astype(_INTP)
+    s, y, x = locs.T
+    ok &= (s >= 0) & (s < len(shapes))
+    s = np.where(ok, s, 0)
+    ymax = np.array([h - width for h, _ in shapes], _INTP)[s]
+    xmax = np.array([w - width for _, w in shapes], _INTP)[s]
+    ok &= (y >= 0) & (y <= ymax) & (x >= 0) & (x <= xmax)
+    bad = np.flatnonzero(~ok)
+    return int(bad[0]) if bad.size else None
+
+
+def _check_patch_values(scales, locations, width, out2d):
+    """ValueError if a float64 value that is finite became infinite in float32."""
+    if all(a.dtype != _F64 for a in scales) or _all_finite(out2d):
+        return
+    for k in np.flatnonzero(~np.isfinite(out2d).all(axis=1)):
+        s, y, x = locations[k]
+        patch = scales[s][..., y:y + width, x:x + width]
+        if np.isfinite(patch).all():
+            raise ValueError("data must hold values within float32 range (|x| <= %g), got %g "
+                             "in the patch at (scale %d, y %d, x %d): out of float32 range"
+                             % (np.finfo(_F32).max, np.abs(patch).max(), s, y, x))
 
 
 class Backend(abc.ABC):
@@ -114,7 +235,7 @@ class Backend(abc.ABC):
         """
         kh = _checks.integer(kheight, "kheight", 1)
         kw = _checks.integer(kwidth, "kwidth", 1)
-        s = _checks.integer(scaling, "scaling", 1)
+        s = _checks.integer(scaling, "scaling", 1, MAX_SIDE)
         ih = _checks.integer(iheight, "iheight", 0)
         iw = _checks.integer(iwidth, "iwidth", 0)
         return _out_side(ih, kh, s), _out_side(iw, kw, s)
@@ -145,7 +266,7 @@ class Backend(abc.ABC):
         """
         kh = _checks.integer(kheight, "kheight", 1)
         kw = _checks.integer(kwidth, "kwidth", 1)
-        s = _checks.integer(scaling, "scaling", 1)
+        s = _checks.integer(scaling, "scaling", 1, MAX_SIDE)
         oh = _checks.integer(oheight, "oheight", 0)
         ow = _checks.integer(owidth, "owidth", 0)
         return ((oh - 1) * s + kh if oh else 0), ((ow - 1) * s + kw if ow else 0)
@@ -196,7 +317,7 @@ class Backend(abc.ABC):
             nbytes = _F32.itemsize
             for side in shape:
                 nbytes *= side
-            _checks.memory(nbytes, "the output of %s, of shape %r," % (what, shape))
+            _checks.memory(nbytes, "the output of %s, of shape %r,", what, shape)
             return np.empty(shape, _F32)
         if not isinstance(out, np.ndarray):
             raise TypeError("out must be a numpy array or None, got %s" % _checks.show(out))
@@ -230,7 +351,7 @@ class Backend(abc.ABC):
                              % (kernels.shape,))
         bias = None if bias is None else self._positive(bias, "bias")
         beta = None if beta is None else self._positive(beta, "beta")
-        s = _checks.integer(scaling, "scaling", 1)
+        s = _checks.integer(scaling, "scaling", 1, MAX_SIDE)
         shape = (kernels.shape[0],
                  _out_side(data.shape[1], kernels.shape[2], s),
                  _out_side(data.shape[2], kernels.shape[3], s))
@@ -281,9 +402,9 @@ class Backend(abc.ABC):
         """
         original = data
         data = _checks.float32_array(data, "data", 2)
-        k = _checks.integer(kwidth, "kwidth", 2)
+        k = _checks.integer(kwidth, "kwidth", 2, MAX_SIDE)
         bias = self._positive(bias, "bias")
-        s = _checks.integer(scaling, "scaling", 1)
+        s = _checks.integer(scaling, "scaling", 1, MAX_SIDE)
         shape = (_out_side(data.shape[0], k, s), _out_side(data.shape[1], k, s))
         inputs = [("data", a) for a in (original, data) if isinstance(a, np.ndarray)]
         out = self._output(out, shape, inputs, "ContrastEnhance")
@@ -449,8 +570,8 @@ class Backend(abc.ABC):
         data = _checks.float32_array(data, "data", 3)
         if data.shape[0] < 1:
             raise ValueError("data must have at least one band, got shape %r" % (data.shape,))
-        k = _checks.integer(kwidth, "kwidth", 1)
-        s = _checks.integer(scaling, "scaling", 1)
+        k = _checks.integer(kwidth, "kwidth", 1, MAX_SIDE)
+        s = _checks.integer(scaling, "scaling", 1, MAX_SIDE)
         shape = (data.shape[0], _out_side(data.shape[1], k, s), _out_side(data.shape[2], k, s))
         inputs = [("data", a) for a in (original, data) if isinstance(a, np.ndarray)]
         out = self._output(out, shape, inputs, "LocalMax")
@@ -486,6 +607,252 @@ class Backend(abc.ABC):
         out = self._output(out, (data.shape[0],), inputs, "GlobalMax")
         return self._GlobalMax(data, out)
 
+    # -- resampling -----------------------------------------------------------------------
+
+    @staticmethod
+    def _resample_arguments(iheight, iwidth, width, height, filter, box):
+        """Checked (width, height, filter, box) of a resize of an iheight x iwidth input."""
+        width = _checks.integer(width, "width", 1, MAX_SIDE)
+        height = _checks.integer(height, "height", 1, MAX_SIDE)
+        if filter is None:
+            filter = BICUBIC if width > iwidth else LANCZOS
+        filter = _checks.integer(filter, "filter")
+        if filter not in _FILTERS:
+            raise ValueError("filter must be one of %s, got %s" % (
+                ", ".join("%s (%d)" % (n, v) for v, n in sorted(_FILTERS.items())),
+                _checks.show(filter)))
+        if box is None:
+            box = (0, 0, width, height)
+        else:
+            try:
+                left, top, right, bottom = box
+            except (TypeError, ValueError):
+                raise TypeError("box must be None or (left, top, right, bottom), got %s"
+                                % _checks.show(box)) from None
+            left = _checks.integer(left, "box left", 0, width - 1)
+            top = _checks.integer(top, "box top", 0, height - 1)
+            right = _checks.integer(right, "box right", left + 1, width)
+            bottom = _checks.integer(bottom, "box bottom", top + 1, height)
+            box = (left, top, right, bottom)
+        return width, height, int(filter), box
+
+    def ResampleScratchBytes(self, iheight, iwidth, width, height, filter=None, box=None):
+        """Memory a :meth:`Resample` call needs, in bytes (output included).
+
+        Parameters
+        ----------
+        iheight, iwidth : int
+            Input height and width, ``>= 1``.
+        width, height, filter, box
+            As for :meth:`Resample`.
+
+        Returns
+        -------
+        int
+            An upper bound of what this backend allocates for the call; the compiled
+            backend takes it from its kernel.
+        """
+        ih = _checks.integer(iheight, "iheight", 1, _MAX_INTP)
+        iw = _checks.integer(iwidth, "iwidth", 1, _MAX_INTP)
+        width, height, filter, box = self._resample_arguments(ih, iw, width, height, filter,
+                                                              box)
+        return int(math.ceil(self._ResampleScratchBytes(ih, iw, width, height, filter, box)))
+
+    def Resample(self, data, width, height, filter=None, box=None):
+        """Resize a 2D array with one of Pillow's filters, computing only a window.
+
+        Parameters
+        ----------
+        data : array_like, 2D (H, W)
+            Real, finite, non-empty. float32 and float64 are read in place whatever
+            their memory layout; other real dtypes are converted (integers of more than
+            16 bits to float64, others to float32).
+        width, height : int
+            The full output size, each in ``[1, 2**31 - 1]``.
+        filter : int, optional
+            :data:`LANCZOS`, :data:`BILINEAR`, :data:`BICUBIC` or :data:`BOX` (the values
+            of ``PIL.Image.Resampling``, whose members are accepted). Default: bicubic
+            when the width grows, Lanczos otherwise.
+        box : (int, int, int, int), optional
+            ``(left, top, right, bottom)`` of the output window to compute, with
+            ``0 <= left < right <= width`` and ``0 <= top < bottom <= height``.
+            Default: the whole output.
+
+        Returns
+        -------
+        ndarray of float32, shape (bottom - top, right - left)
+            Equal, within float32 rounding, to Pillow's mode 'F' resize of ``data``
+            to ``(width, height)`` cropped to ``box``. Values are not clipped.
+
+        Raises
+        ------
+        TypeError
+            If ``data`` does not hold real numbers, or a size is not an integer.
+        ValueError
+            If ``data`` is not 2D, is empty or holds NaN or infinite values; if a size,
+            the filter or the box is out of range; if the values are so large that the
+            result would leave float32's range.
+        MemoryError
+            If the call would need more than the machine's memory.
+        """
+        data = _checks.array(data, "data", 2)
+        if data.size == 0:
+            raise ValueError("data must not be empty, got shape %r" % (data.shape,))
+        if data.dtype != _F32 and data.dtype != _F64:
+            data = data.astype(_F64 if data.dtype.itemsize > 2 else _F32)
+        elif not data.flags.aligned:
+            data = np.ascontiguousarray(data)
+        ih, iw = data.shape
+        width, height, filter, box = self._resample_arguments(ih, iw, width, height, filter,
+                                                              box)
+        _checks.memory(self._ResampleScratchBytes(ih, iw, width, height, filter, box),
+                       "resizing a %dx%d array to size (%d, %d)", ih, iw, width, height)
+        lo, hi = data.min(), data.max()  # one pass each: NaN propagates, infinities show
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            _checks.finite(data, "data")  # the message names the first bad value
+        largest = max(-float(lo), float(hi))
+        if largest > _F32_MAX:
+            raise ValueError("data must hold values within float32 range (|x| <= %g), got %g: "
+                             "out of float32 range" % (_F32_MAX, largest))
+        out = self._Resample(data, width, height, filter, box)
+        # the filters overshoot by less than a factor of 2 per pass: only values near
+        # float32's limit can leave its range
+        if largest > _F32_MAX / 4 and not _all_finite(out):
+            raise ValueError("data must hold values well within float32 range to be resized, "
+                             "got |x| up to %g: the result would be out of float32 range"
+                             % largest)
+        return out
+
+    # -- patches --------------------------------------------------------------------------
+
+    def _patch_output(self, out, n, bands, width, originals):
+        shape = (n,) + tuple(bands) + (width, width)
+        row = width * width
+        for b in bands:
+            row *= b
+        _checks.memory(n * row * _F32.itemsize + n * 3 * _INTP.itemsize,
+                       "the output of num_patches=%d patches of shape %r", n, shape[1:])
+        if out is None:
+            try:
+                return np.empty(shape, _F32), row
+            except MemoryError as err:
+                raise MemoryError("cannot allocate the output of num_patches=%d patches of "
+                                  "shape %r (%s)" % (n, shape[1:], err)) from None
+        return self._output(out, shape, [("data", a) for a in originals], "patches"), row
+
+    def GatherPatches(self, data, locations, patch_width, out=None):
+        """Copy the patches at given places and scales of a layer's activity.
+
+        Parameters
+        ----------
+        data : ndarray or list of ndarray
+            The maps, as for :meth:`SampleGatherPatches`: ``(S, bands..., H, W)``, a single
+            ``(H, W)`` map, or a list of ``S`` per-scale ``(bands..., H_s, W_s)`` arrays.
+        locations : array_like of int, shape (N, 3)
+            ``(s, y, x)`` of every patch: its scale and top-left corner, with
+            ``0 <= s < S``, ``0 <= y <= H_s - w`` and ``0 <= x <= W_s - w``.
+        patch_width : int
+            The patch side ``w``, ``>= 1``.
+        out : ndarray of float32, optional
+            Output of shape ``(N, bands..., w, w)``, C-contiguous, writeable, not sharing
+            memory with ``data``.
+
+        Returns
+        -------
+        ndarray of float32, shape (N, bands..., w, w)
+            ``patches[k] = data[s][..., y:y + w, x:x + w]`` for ``(s, y, x) =
+            locations[k]``.
+
+        Raises
+        ------
+        TypeError, ValueError, MemoryError, InputSizeError
+            As :meth:`SampleGatherPatches`; ValueError also for a location off its scale.
+        """
+        width = _checks.integer(patch_width, "patch_width", 1, MAX_SIDE)
+        scales, bands, originals = _patch_scales(data, width)
+        locs = _checks.array(locations, "locations", 2, kinds="iu")
+        if locs.shape[1:] != (3,):
+            raise ValueError("locations must have shape (N, 3), got %r" % (locs.shape,))
+        n = locs.shape[0]
+        k = _bad_location(locs, [a.shape[-2:] for a in scales], width)
+        if k is not None:
+            raise ValueError("locations[%d] must place a patch of width %d inside its scale "
+                             "(0 <= s < %d, 0 <= y <= H_s - %d, 0 <= x <= W_s - %d), got %s"
+                             % (k, width, len(scales), width, width,
+                                tuple(int(v) for v in locs[k])))
+        locs = np.ascontiguousarray(locs, dtype=_INTP)
+        patches, row = self._patch_output(out, n, bands, width, originals)
+        if n:
+            out2d = patches.reshape(n, row)
+            self._GatherPatches(scales, locs, width, out2d)
+            _check_patch_values(scales, locs, width, out2d)
+        return patches
+
+    def SampleGatherPatches(self, data, patch_width, num_patches, rng=None, out=None):
+        """Sample patches at random places and scales of a layer's activity.
+
+        Parameters
+        ----------
+        data : ndarray or list of ndarray
+            The maps: one array ``(S, bands..., H, W)`` with one entry per scale, a
+            single map ``(H, W)``, or a list (or tuple) of ``S`` per-scale arrays
+            ``(bands..., H_s, W_s)`` with equal band shapes. float32 and float64 arrays
+            are read in place whatever their layout; other real dtypes are converted to
+            float32. ``data`` is never modified; NaN values are copied as they are.
+        patch_width : int
+            The patch side ``w``, ``>= 1``.
+        num_patches : int
+            The number ``N`` of patches, ``>= 0``.
+        rng : None, int, numpy.random.Generator or BitGenerator, optional
+            Source of randomness, normalised with :func:`numpy.random.default_rng`.
+        out : ndarray of float32, optional
+            Output of shape ``(N, bands..., w, w)``, C-contiguous, writeable, not sharing
+            memory with ``data``.
+
+        Returns
+        -------
+        patches : ndarray of float32, shape (N, bands..., w, w)
+        locations : ndarray of intp, shape (N, 3)
+            ``(s, y, x)`` of every patch.
+
+        Raises
+        ------
+        InputSizeError
+            If a scale is smaller than ``w`` (a ValueError; its ``scale`` is the first).
+        ValueError
+            For empty data, mismatched band shapes, a bad ``out``, a negative seed, or a
+            float64 value beyond float32's range in a drawn patch.
+        TypeError
+            For non-integer sizes, data that are not real numbers, an ``rng`` that
+            cannot seed a Generator, or an ``out`` that is not an array.
+        MemoryError
+            If the output would not fit in the machine's memory.
+
+        Notes
+        -----
+        The scale is drawn uniformly from ``[0, S)``, then the corner uniformly among
+        the ``(H_s - w + 1) * (W_s - w + 1)`` corners of that scale: for every patch in
+        turn, ``s = rng.integers(0, S)``, ``c = rng.integers(0, (H_s - w + 1) *
+        (W_s - w + 1))`` and ``y, x = divmod(c, W_s - w + 1)`` (a bound of 1 draws
+        nothing). Arguments are checked before anything is drawn or written.
+        """
+        width = _checks.integer(patch_width, "patch_width", 1, MAX_SIDE)
+        n = _checks.integer(num_patches, "num_patches", 0)
+        scales, bands, originals = _patch_scales(data, width)
+        try:
+            generator = np.random.default_rng(rng)
+        except (TypeError, ValueError) as err:
+            raise type(err)("rng must be None, a non-negative int seed or a "
+                            "numpy.random.Generator, got %s (%s)" % (_checks.show(rng), err)
+                            ) from None
+        patches, row = self._patch_output(out, n, bands, width, originals)
+        locations = np.empty((n, 3), _INTP)
+        if n:
+            out2d = patches.reshape(n, row)
+            self._SampleGatherPatches(scales, width, generator, locations, out2d)
+            _check_patch_values(scales, locations, width, out2d)
+        return patches, locations
+
     # -- private implementations (subclasses) ---------------------------------------------
 
     @abc.abstractmethod
@@ -515,3 +882,23 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def _GlobalMax(self, data, out):
         """Fill ``out`` (bands,) with the per-band maxima; return it."""
+
+    @abc.abstractmethod
+    def _Resample(self, data, width, height, filter, box):
+        """Return the float32 window ``box`` of ``data`` (2D float32/float64, aligned, any
+        strides, non-empty) resized to (height, width)."""
+
+    @abc.abstractmethod
+    def _ResampleScratchBytes(self, iheight, iwidth, width, height, filter, box):
+        """Upper bound (a number of bytes) of what ``_Resample`` allocates, output included."""
+
+    @abc.abstractmethod
+    def _GatherPatches(self, scales, locations, width, out):
+        """Copy the patch at every (s, y, x) row of ``locations`` (intp, C-contiguous, each
+        inside its scale) from ``scales`` (list of (bands..., H, W) float32/float64 aligned
+        arrays of any strides) into the rows of ``out`` (float32, (N, bands * w * w))."""
+
+    @abc.abstractmethod
+    def _SampleGatherPatches(self, scales, width, generator, locations, out):
+        """Draw ``len(locations)`` corners with ``generator`` in the documented order into
+        ``locations`` (intp, (N, 3)), then gather as ``_GatherPatches``."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from .._kernels import _patches, _resample
+from ._compiled import _patches, _resample
 from .base import Backend
 from .numpy_backend import NumpyBackend
 
@@ -42,18 +42,13 @@ class CythonBackend(Backend):
     (_ContrastEnhance, _DotProduct, _NormDotProduct, _Rbf, _NormRbf, _LocalMax,
      _GlobalMax) = _hmax_implementations()
 
-    #: Patch gather: ``GatherPatches(scales, locations, width, out)`` copies the
-    #: patch at every ``(s, y, x)`` row of ``locations`` (intp, (N, 3)) from the
-    #: list of (bands..., H, W) float32/float64 ``scales`` into ``out`` (float32,
-    #: C-contiguous, (N, bands * width * width)), with the GIL released.
-    GatherPatches = staticmethod(_patches.gather)
+    @staticmethod
+    def _Resample(data, width, height, filter, box):
+        return _resample.resample(data, width, height, filter, *box)
 
-    #: Separable resampling with Pillow's filters, computing only an output
-    #: window: ``Resample(data, width, height, filter, x0, y0, x1, y1)``.
-    Resample = staticmethod(_resample.resample)
+    @staticmethod
+    def _ResampleScratchBytes(iheight, iwidth, width, height, filter, box):
+        return _resample.scratch_bytes(iheight, iwidth, width, height, filter, *box)
 
-    #: Draw and gather: ``SampleGatherPatches(scales, width, generator, locations,
-    #: out)`` draws the locations from a numpy Generator (see
-    #: :func:`glimpse.models.base.SamplePatchesFromData` for the draw order),
-    #: then gathers as :attr:`GatherPatches`.
-    SampleGatherPatches = staticmethod(_patches.sample)
+    _GatherPatches = staticmethod(_patches.gather)
+    _SampleGatherPatches = staticmethod(_patches.sample)

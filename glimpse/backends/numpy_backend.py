@@ -7,12 +7,22 @@ arguments (see :mod:`glimpse.backends.base` for what the public methods guarante
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .base import Backend
+from .base import BICUBIC, BILINEAR, BOX, LANCZOS, Backend
 
 __all__ = ["NumpyBackend"]
+
+#: Held while a call draws its patch locations, so that threads sharing a Generator get
+#: the draws of sequential calls (each call's draws contiguous in the stream), as the
+#: compiled backend gives them by holding the bit generator's lock.
+_DRAW_LOCK = threading.Lock()
+
+#: Base half-widths of the resampling filters' kernels.
+_SUPPORT = {BOX: 0.5, BILINEAR: 1.0, BICUBIC: 2.0, LANCZOS: 3.0}
 
 #: Bytes of float64 window copies a private method may hold at once (work is done in
 #: blocks of output rows so that a big map does not need one copy of every window).
@@ -42,6 +52,42 @@ def _dots_and_norms(data, kernels, scaling, out):
         dots = np.einsum("brwij,nbij->nrw", x, k64, optimize=True)
         norms2 = np.einsum("brwij,brwij->rw", x, x, optimize=True)
         yield rows, dots, norms2
+
+
+def _filter_kernel(filter, x):
+    """Pillow's filter kernels: box, triangle, Keys' cubic (a = -0.5), Lanczos-3."""
+    if filter == BOX:
+        return ((x > -0.5) & (x <= 0.5)).astype(np.float64)
+    if filter == BILINEAR:
+        return np.maximum(0.0, 1.0 - np.abs(x))
+    if filter == BICUBIC:
+        t = np.abs(x)
+        near = (1.5 * t - 2.5) * t * t + 1.0
+        far = ((-0.5 * t + 2.5) * t - 4.0) * t + 2.0
+        return np.where(t < 1.0, near, np.where(t < 2.0, far, 0.0))
+    return np.where((x >= -3.0) & (x < 3.0), np.sinc(x) * np.sinc(x / 3.0), 0.0)
+
+
+def _resample_weights(filter, n_in, n_out, o0, o1):
+    """Rows ``o0 .. o1 - 1`` of an axis' (n_out, n_in) matrix of normalised weights.
+
+    Output index ``o`` is centred at ``c = (o + 0.5) * s`` in input coordinates, with
+    ``s = n_in / n_out`` (``n_in`` taken as a C float, as Pillow does); its window is
+    ``trunc(c -+ r * f + 0.5)``, clipped to the input, with ``f = max(s, 1)`` and ``r``
+    the filter's support; tap ``i`` weighs ``K((i - c + 0.5) / f)``, normalised to sum 1.
+    """
+    scale = float(np.float32(n_in)) / n_out
+    fscale = max(scale, 1.0)
+    support = _SUPPORT[filter] * fscale
+    weights = np.zeros((o1 - o0, n_in))
+    for o in range(o0, o1):
+        centre = (o + 0.5) * scale
+        lo = max(int(centre - support + 0.5), 0)
+        hi = min(int(centre + support + 0.5), n_in)
+        w = _filter_kernel(filter, (np.arange(lo, hi) - centre + 0.5) * (1.0 / fscale))
+        total = w.sum()
+        weights[o - o0, lo:hi] = w / total if total != 0.0 else w
+    return weights
 
 
 class NumpyBackend(Backend):
@@ -114,3 +160,49 @@ class NumpyBackend(Backend):
     def _GlobalMax(data, out):
         out[...] = data.max(axis=(1, 2))
         return out
+
+    @staticmethod
+    def _Resample(data, width, height, filter, box):
+        # float64 input is read as float32, as the compiled kernel reads it; values out of
+        # float32's range become infinite, which the caller reports
+        with np.errstate(over="ignore", invalid="ignore"):
+            a = data.astype(np.float32).astype(np.float64)
+            left, top, right, bottom = box
+            if height == a.shape[0]:
+                a = a[top:bottom]
+            else:
+                a = _resample_weights(filter, a.shape[0], height, top, bottom) @ a
+            if width == a.shape[1]:
+                a = a[:, left:right]
+            else:
+                a = a @ _resample_weights(filter, a.shape[1], width, left, right).T
+            return np.ascontiguousarray(a, dtype=np.float32)
+
+    @staticmethod
+    def _ResampleScratchBytes(iheight, iwidth, width, height, filter, box):
+        cw, ch = box[2] - box[0], box[3] - box[1]
+        # weights, float64 input, intermediate, float64 result, float32 result
+        return (8 * (cw * iwidth + ch * iheight + iheight * iwidth + ch * iwidth + ch * cw)
+                + 4 * ch * cw)
+
+    @staticmethod
+    def _GatherPatches(scales, locations, width, out):
+        for s, scale in enumerate(scales):
+            rows = np.flatnonzero(locations[:, 0] == s)
+            if rows.size:
+                windows = sliding_window_view(scale, (width, width), axis=(-2, -1))
+                patches = windows[..., locations[rows, 1], locations[rows, 2], :, :]
+                with np.errstate(over="ignore"):  # the caller reports out-of-range values
+                    out[rows] = np.moveaxis(patches, -3, 0).reshape(rows.size, -1)
+        return out
+
+    @staticmethod
+    def _SampleGatherPatches(scales, width, generator, locations, out):
+        with _DRAW_LOCK:
+            for k in range(len(locations)):
+                s = int(generator.integers(0, len(scales)))
+                height, full_width = scales[s].shape[-2:]
+                nx = full_width - width + 1
+                c = int(generator.integers(0, (height - width + 1) * nx))
+                locations[k] = (s, c // nx, c % nx)
+        return NumpyBackend._GatherPatches(scales, locations, width, out)

@@ -106,7 +106,7 @@ def _sample_image(task):
     results = []
     for k, n in zip(sizes, counts):
         try:
-            results.append(SamplePatchesFromData(data, k, n, rng=rng))
+            results.append(SamplePatchesFromData(data, k, n, rng=rng, backend=model.backend))
         except InputSizeError as err:
             err.source, err.layer = _describe(image, index), layer
             raise

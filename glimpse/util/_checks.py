@@ -176,16 +176,16 @@ def array(value, name: str, ndim: int | tuple[int, ...] | None = None,
     Raises
     ------
     TypeError
-        If ``value`` cannot be read as an array or has another dtype kind.
+        If ``value`` is None, cannot be read as an array or has another dtype kind.
     ValueError
-        If it has another number of dimensions.
+        If it has another number of dimensions, or is a ragged nested sequence.
     """
     if value is None:
         raise TypeError("%s must be an array, got None" % name)
     try:
         result = np.asarray(value)
-    except (TypeError, ValueError) as err:
-        raise TypeError("%s must be an array, got %s (%s)" % (name, show(value), err)) from None
+    except (TypeError, ValueError) as err:  # ragged nested lists are a ValueError
+        raise type(err)("%s must be an array, got %s (%s)" % (name, show(value), err)) from None
     if result.dtype.kind not in kinds:
         what = "real numbers (integer or floating point)" if kinds == _REAL_KINDS else \
             "values of dtype kind %r" % kinds
@@ -213,7 +213,9 @@ def finite(data: np.ndarray, name: str) -> np.ndarray:
     ndarray
         ``data`` itself.
     """
-    if data.dtype.kind == "f" and data.size and not np.isfinite(data).all():
+    if data.dtype.kind != "f" or not data.size:
+        return data
+    if not np.isfinite(data).all():
         bad = np.argwhere(~np.isfinite(data))[0]
         raise ValueError("%s must hold finite values, got %s at index %s"
                          % (name, data[tuple(bad)], tuple(int(i) for i in bad)))
@@ -259,7 +261,7 @@ def float32_array(value, name: str, ndim: int | tuple[int, ...] | None = None) -
     return result
 
 
-def memory(nbytes: int, what: str) -> int:
+def memory(nbytes: int, what: str, *args) -> int:
     """``nbytes`` if that much memory may be asked for, else MemoryError.
 
     Parameters
@@ -267,7 +269,10 @@ def memory(nbytes: int, what: str) -> int:
     nbytes : int
         The size of an allocation about to be made.
     what : str
-        What it is for, for messages (``"the output of shape (3, 4)"``).
+        What it is for, for messages (``"the output of shape (3, 4)"``); with ``args``,
+        a format string, formatted only when the message is needed.
+    *args
+        Values for ``what``'s format.
 
     Returns
     -------
@@ -281,5 +286,5 @@ def memory(nbytes: int, what: str) -> int:
     """
     if nbytes > MEMORY_LIMIT:
         raise MemoryError("%s needs %d bytes, more than this machine's memory (%d bytes)"
-                          % (what, nbytes, MEMORY_LIMIT))
+                          % (what % args if args else what, nbytes, MEMORY_LIMIT))
     return nbytes

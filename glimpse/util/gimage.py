@@ -9,17 +9,13 @@ the new width is larger than the old one, Lanczos (antialiasing) otherwise.
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Sequence, Union
 
 import numpy as np
 from PIL import Image
 
-from .._kernels import _resample as _resample_module
-from ._memory import MEMORY_LIMIT
-
-_resample_kernel = _resample_module.resample
+from ..backends import AsBackend, Backend
+from . import _checks
 
 __all__ = [
     "ImageToArray",
@@ -27,6 +23,7 @@ __all__ = [
     "ScaleImage",
     "ScaleAndCropImage",
     "MakeScalePyramid",
+    "ScalePyramidShapes",
     "ScaledSize",
     "ScaleAndCropSize",
 ]
@@ -64,7 +61,8 @@ def ImageToArray(img: Image.Image) -> np.ndarray:
         with the ITU-R 601-2 luma transform, computed in float (no rounding to
         8 bits). Alpha is dropped. 8-bit modes are divided by 255; 'I;16' and
         'I' modes are read as 16-bit data (divided by 65535 and clipped);
-        'F' images are taken as they are and clipped to [0, 1].
+        'F' images are taken as they are and clipped to [0, 1] (NaN or
+        infinite values are refused, as they are in arrays).
 
     Returns
     -------
@@ -75,7 +73,8 @@ def ImageToArray(img: Image.Image) -> np.ndarray:
     TypeError
         If `img` is not a PIL image.
     ValueError
-        If the image is empty or its mode cannot be converted to grey.
+        If the image is empty, its mode cannot be converted to grey, or it is a
+        mode 'F' image holding NaN or infinite values.
 
     Examples
     --------
@@ -86,8 +85,7 @@ def ImageToArray(img: Image.Image) -> np.ndarray:
     _check_pil(img)
     mode = img.mode
     if mode == "F":
-        out = np.array(img, dtype=np.float32)
-        np.nan_to_num(out, copy=False, nan=0.0)
+        out = _checks.finite(np.array(img, dtype=np.float32), "img")
         return np.clip(out, 0.0, 1.0, out=out)
     if mode in _SIXTEEN_BIT:
         out = np.asarray(img).astype(np.float32) / np.float32(65535.0)
@@ -121,29 +119,20 @@ def ArrayToImage(data: np.ndarray) -> Image.Image:
     PIL.Image.Image
         An image of mode 'L'.
     """
-    data = _check_array(data, "data")
+    data = _checks.finite(_check_array(data, "data"), "data")
     out = np.clip(np.asarray(data, dtype=np.float64), 0.0, 1.0) * 255.0
     return Image.fromarray(np.rint(out).astype(np.uint8))
 
 
-def _check_array(data, name, allow_nonfinite=False):
-    """Validate a 2D real array; return it as float32 or float64 (no copy if possible)."""
+def _check_array(data, name):
+    """A 2D, non-empty real ndarray (its values are the backend's to check)."""
     if not isinstance(data, np.ndarray):
         raise TypeError(
             "%s must be a numpy array or PIL image, got %s" % (name, type(data).__name__)
         )
-    if data.dtype.kind not in "fiu":
-        raise TypeError(
-            "%s must hold real numbers, got dtype %s" % (name, data.dtype)
-        )
-    if data.ndim != 2:
-        raise ValueError("%s must be 2D (height, width), got shape %s" % (name, data.shape))
+    data = _checks.array(data, name, 2)
     if data.size == 0:
-        raise ValueError("%s is empty (shape %s)" % (name, data.shape))
-    if data.dtype not in (np.float32, np.float64):
-        data = data.astype(np.float64 if data.dtype.itemsize > 2 else np.float32)
-    if not allow_nonfinite and not np.isfinite(data).all():
-        raise ValueError("%s holds NaN or infinite values" % name)
+        raise ValueError("%s must not be empty, got shape %s" % (name, data.shape))
     return data
 
 
@@ -151,88 +140,46 @@ def _check_size(size, name="size"):
     try:
         width, height = size
     except (TypeError, ValueError):
-        raise TypeError("%s must be a pair (width, height), got %r" % (name, size)) from None
-    for value, what in ((width, "width"), (height, "height")):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-            raise TypeError("%s %s must be an integer, got %r" % (name, what, value))
-        if value < 1:
-            raise ValueError("%s %s must be >= 1, got %r" % (name, what, value))
-        if value > _MAX_SIDE:
-            raise ValueError("%s %s must be <= %d, got %r" % (name, what, _MAX_SIDE, value))
-    return int(width), int(height)
-
-
-# Pillow's filter supports (half-widths of the kernels, in input pixels when enlarging).
-_SUPPORT = {
-    Image.Resampling.BOX: 0.5,
-    Image.Resampling.BILINEAR: 1.0,
-    Image.Resampling.BICUBIC: 2.0,
-    Image.Resampling.LANCZOS: 3.0,
-}
-
-
-def _check_memory(in_height, in_width, width, height, box, filter):
-    """MemoryError if a resize would need more than the machine's memory (see _memory)."""
-    left, top, right, bottom = box
-    crop_w, crop_h = right - left, bottom - top
-    nbytes = 4 * (crop_w * crop_h + in_height * crop_w + crop_h * in_width + in_height * in_width)
-    for n_in, n_out, n_crop in ((in_width, width, crop_w), (in_height, height, crop_h)):
-        taps = 2 * math.ceil(_SUPPORT[filter] * max(n_in / n_out, 1.0)) + 1
-        nbytes += n_crop * (16 + 4 * taps)
-    if nbytes > MEMORY_LIMIT:
-        raise MemoryError(
-            "resizing a %dx%d array to size (%d, %d) needs about %d bytes, more than this "
-            "machine's memory (%d bytes)"
-            % (in_height, in_width, width, height, nbytes, MEMORY_LIMIT)
-        )
+        raise TypeError("%s must be a pair (width, height), got %s"
+                        % (name, _checks.show(size))) from None
+    return (_checks.integer(width, name + " width", 1, _MAX_SIDE),
+            _checks.integer(height, name + " height", 1, _MAX_SIDE))
 
 
 def _filter_for(old_width, new_width):
     return Image.Resampling.BICUBIC if new_width > old_width else Image.Resampling.LANCZOS
 
 
-def _resample(data, width, height, box=None, filter=None):
-    """Resize a validated 2D float array to (height, width); crop to ``box`` if given.
+def _resize_pil(img, size, backend, box=None):
+    """Pillow's resize of a checked image, refused up front when it cannot fit in memory.
 
-    Parameters
-    ----------
-    data : 2D ndarray of float32 or float64
-        Validated input (finite, non-empty), any strides.
-    width, height : int
-        Full output size.
-    box : (int, int, int, int), optional
-        (left, top, right, bottom) in output pixels. Only that window is
-        computed; the result equals the full resize followed by the crop.
-    filter : PIL.Image.Resampling, optional
-        BOX, BILINEAR, BICUBIC or LANCZOS; by default :func:`_filter_for`'s
-        choice (bicubic when the width grows, Lanczos otherwise).
-
-    Returns
-    -------
-    ndarray of float32
-        Agrees with Pillow's mode 'F' resize to within float32 rounding
-        (within 5e-7 on data in [0, 1]); values are not clipped.
+    The memory estimate is the backend's for the same resize of an array, so an image and
+    an array of the same size meet the same limit with the same message.
     """
-    if filter is None:
-        filter = _filter_for(data.shape[1], width)
-    if box is None:
-        box = (0, 0, width, height)
-    _check_memory(data.shape[0], data.shape[1], width, height, box, filter)
-    if not data.flags.aligned:
-        data = np.ascontiguousarray(data)
-    left, top, right, bottom = box
-    return _resample_kernel(data, width, height, int(filter), left, top, right, bottom)
+    width, height = size
+    filt = _filter_for(img.width, width)
+    what = "resizing a %dx%d image to size (%d, %d)" % (img.height, img.width, width, height)
+    _checks.memory(backend.ResampleScratchBytes(img.height, img.width, width, height,
+                                                int(filt), box), what)
+    try:
+        return img.resize((width, height), resample=filt)
+    except (MemoryError, OverflowError) as err:
+        raise MemoryError("%s failed: Pillow cannot allocate it (%s)"
+                          % (what, str(err) or type(err).__name__)) from None
 
 
-def ScaleImage(img: ImageOrArray, size: Size) -> ImageOrArray:
+def ScaleImage(img: ImageOrArray, size: Size, backend: Backend | None = None) -> ImageOrArray:
     """Resize an image or a 2D array to the given size.
 
     Parameters
     ----------
     img : PIL.Image.Image or 2D ndarray of real numbers
-        Input. Arrays are indexed (height, width).
+        Input. Arrays are indexed (height, width) and must hold finite values.
     size : (int, int)
-        Output (width, height), each >= 1.
+        Output (width, height), each in ``[1, 2**31 - 1]``.
+    backend : glimpse.backends.Backend, optional
+        Resamples arrays (default: :func:`glimpse.backends.MakeBackend`'s) and sizes the
+        memory check of images.
 
     Returns
     -------
@@ -241,13 +188,25 @@ def ScaleImage(img: ImageOrArray, size: Size) -> ImageOrArray:
         shape (height, width) for an array input. Values are not clipped
         (bicubic and Lanczos overshoot near edges).
 
+    Raises
+    ------
+    TypeError
+        If ``img`` is neither an image nor an ndarray of real numbers, or a side is not
+        an integer.
+    ValueError
+        If the array is not 2D, is empty or holds NaN, infinite or too large values,
+        or a side is out of range.
+    MemoryError
+        If the resize would need more than the machine's memory (images and arrays
+        alike).
+
     Notes
     -----
     Bicubic interpolation when the width grows, Lanczos otherwise. Arrays
     (float32 or float64, any strides; other real dtypes are converted) are
-    resampled by glimpse's compiled kernel, which releases the GIL and agrees
-    with Pillow's mode 'F' resize to within float32 rounding (within 5e-7 on
-    data in [0, 1]).
+    resampled by the backend (:meth:`glimpse.backends.Backend.Resample`); the
+    compiled one releases the GIL and agrees with Pillow's mode 'F' resize to
+    within float32 rounding (within 5e-7 on data in [0, 1]).
 
     Examples
     --------
@@ -256,11 +215,11 @@ def ScaleImage(img: ImageOrArray, size: Size) -> ImageOrArray:
     (2, 3)
     """
     width, height = _check_size(size)
+    backend = AsBackend(backend)
     if isinstance(img, Image.Image):
         _check_pil(img)
-        return img.resize((width, height), resample=_filter_for(img.width, width))
-    data = _check_array(img, "img")
-    return _resample(data, width, height)
+        return _resize_pil(img, (width, height), backend)
+    return backend.Resample(_check_array(img, "img"), width, height)
 
 
 def ScaledSize(size: Size, method: str, length: int, aspect_ratio: float = 1.0) -> tuple[int, int]:
@@ -338,7 +297,8 @@ def ScaleAndCropSize(
     return (sw, sh), (left, top, left + w, top + h)
 
 
-def ScaleAndCropImage(img: ImageOrArray, size: Size) -> ImageOrArray:
+def ScaleAndCropImage(img: ImageOrArray, size: Size,
+                      backend: Backend | None = None) -> ImageOrArray:
     """Scale an image to cover the given size, preserving its aspect ratio, and crop its centre.
 
     Parameters
@@ -346,13 +306,20 @@ def ScaleAndCropImage(img: ImageOrArray, size: Size) -> ImageOrArray:
     img : PIL.Image.Image or 2D ndarray of real numbers
         Input.
     size : (int, int)
-        Output (width, height), each >= 1.
+        Output (width, height), each in ``[1, 2**31 - 1]``.
+    backend : glimpse.backends.Backend, optional
+        As for :func:`ScaleImage`.
 
     Returns
     -------
     PIL.Image.Image or ndarray of float32
         Same conventions as :func:`ScaleImage`. The result equals scaling the
         short edge (relative to `size`) and cropping the centre of the long one.
+
+    Raises
+    ------
+    TypeError, ValueError, MemoryError
+        As :func:`ScaleImage`.
 
     Notes
     -----
@@ -367,41 +334,88 @@ def ScaleAndCropImage(img: ImageOrArray, size: Size) -> ImageOrArray:
     (220, 220)
     """
     width, height = _check_size(size)
+    backend = AsBackend(backend)
     if isinstance(img, Image.Image):
         _check_pil(img)
         scaled, box = ScaleAndCropSize(img.size, (width, height))
         if scaled != img.size:
-            img = img.resize(scaled, resample=_filter_for(img.width, scaled[0]))
+            img = _resize_pil(img, scaled, backend, box)
         return img.crop(box)
-    return _scale_and_crop_array(_check_array(img, "img"), width, height)
-
-
-def _scale_and_crop_array(data, width, height):
-    """ScaleAndCropImage for a validated array and size: only the window is computed."""
+    data = _check_array(img, "img")
     scaled, box = ScaleAndCropSize((data.shape[1], data.shape[0]), (width, height))
-    return _resample(data, scaled[0], scaled[1], box=box)
+    return backend.Resample(data, scaled[0], scaled[1], box=box)
 
 
-def MakeScalePyramid(data: np.ndarray, num_layers: int, scale_factor: float) -> list[np.ndarray]:
+def ScalePyramidShapes(shape: Sequence[int], num_layers: int,
+                       scale_factor: float) -> list[tuple[int, int]]:
+    """The (height, width) of the levels :func:`MakeScalePyramid` builds.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        (height, width) of level 0, each >= 1.
+    num_layers : int
+        Number of levels wanted, >= 1.
+    scale_factor : float
+        Ratio between the sides of consecutive levels, in (0, 1).
+
+    Returns
+    -------
+    list of (int, int)
+        Level k's sides are ``max(1, numpy.round(side * scale_factor))`` of level
+        k-1's (halves round to even, as the 2013 library did). The list stops early,
+        with fewer than ``num_layers`` shapes, at the last level that shrinks: the 1x1
+        level, or one that rounding maps to itself.
+
+    Examples
+    --------
+    >>> ScalePyramidShapes((25, 35), 3, 0.5)
+    [(25, 35), (12, 18), (6, 9)]
+    >>> ScalePyramidShapes((3, 2), 10, 0.5)
+    [(3, 2), (2, 1), (1, 1)]
+    """
+    try:
+        height, width = shape
+    except (TypeError, ValueError):
+        raise TypeError("shape must be a pair (height, width), got %s"
+                        % _checks.show(shape)) from None
+    sizes = [(_checks.integer(height, "shape height", 1),
+              _checks.integer(width, "shape width", 1))]
+    num_layers = _checks.integer(num_layers, "num_layers", 1)
+    scale_factor = _checks.real(scale_factor, "scale_factor", 0.0, 1.0,
+                                low_open=True, high_open=True)
+    while len(sizes) < num_layers:
+        h, w = sizes[-1]
+        nxt = (max(1, int(np.round(h * scale_factor))), max(1, int(np.round(w * scale_factor))))
+        if nxt == (h, w):
+            break
+        sizes.append(nxt)
+    return sizes
+
+
+def MakeScalePyramid(data: np.ndarray, num_layers: int, scale_factor: float,
+                     backend: Backend | None = None) -> list[np.ndarray]:
     """Build a pyramid of successively smaller copies of a 2D array.
 
     Parameters
     ----------
     data : 2D ndarray of real numbers
-        Level 0 of the pyramid.
+        Level 0 of the pyramid; finite values.
     num_layers : int
-        Number of levels, >= 1.
+        Number of levels, >= 1, and no more than the levels that still shrink.
     scale_factor : float
         Ratio between the sides of consecutive levels, in (0, 1).
+    backend : glimpse.backends.Backend, optional
+        Resamples the levels (default: :func:`glimpse.backends.MakeBackend`'s).
 
     Returns
     -------
     list of ndarray of float32
         ``num_layers`` arrays. Level 0 is a float32 copy of `data`; level k is
         level k-1 resized with the same resampler as :func:`ScaleImage`
-        (Lanczos, as sides never grow) so that each side is
-        ``floor(side * scale_factor + 0.5)`` of level k-1's side, at least 1.
-        Once a level is 1 x 1 the following levels are 1 x 1 copies.
+        (Lanczos, as sides never grow) to the size :func:`ScalePyramidShapes`
+        gives: each side ``numpy.round(side * scale_factor)`` of level k-1's side
+        (halves round to even, as the 2013 library did), at least 1.
 
     Raises
     ------
@@ -409,27 +423,31 @@ def MakeScalePyramid(data: np.ndarray, num_layers: int, scale_factor: float) -> 
         If `data` is not a real 2D array, `num_layers` not an integer or
         `scale_factor` not a real number.
     ValueError
-        If `data` is empty, not 2D or not finite, `num_layers` < 1, or
-        `scale_factor` is not inside (0, 1).
+        If `data` is empty, not 2D or not finite, `scale_factor` is not inside
+        (0, 1), `num_layers` < 1, or `num_layers` asks for levels past the last one
+        that shrinks (the 1x1 level, or a side that rounding keeps): the largest
+        possible count is in the message. Checked before anything is computed.
 
     Examples
     --------
     >>> import numpy as np
-    >>> [lvl.shape for lvl in MakeScalePyramid(np.zeros((100, 80)), 3, 0.5)]
-    [(100, 80), (50, 40), (25, 20)]
+    >>> [lvl.shape for lvl in MakeScalePyramid(np.zeros((25, 35)), 3, 0.5)]
+    [(25, 35), (12, 18), (6, 9)]
     """
     data = _check_array(data, "data")
-    if isinstance(num_layers, (bool, np.bool_)) or not isinstance(num_layers, numbers.Integral):
-        raise TypeError("num_layers must be an integer, got %r" % (num_layers,))
-    if num_layers < 1:
-        raise ValueError("num_layers must be >= 1, got %r" % (num_layers,))
-    if not isinstance(scale_factor, numbers.Real) or isinstance(scale_factor, (bool, np.bool_)):
-        raise TypeError("scale_factor must be a real number, got %r" % (scale_factor,))
-    if not 0.0 < scale_factor < 1.0:
-        raise ValueError("scale_factor must lie in (0, 1), got %r" % (scale_factor,))
-    levels = [np.array(data, dtype=np.float32, copy=True)]
-    for _ in range(int(num_layers) - 1):
-        prev = levels[-1]
-        height, width = (max(1, int(np.floor(side * scale_factor + 0.5))) for side in prev.shape)
-        levels.append(_resample(prev, width, height))
+    num_layers = _checks.integer(num_layers, "num_layers", 1)
+    scale_factor = _checks.real(scale_factor, "scale_factor", 0.0, 1.0,
+                                low_open=True, high_open=True)
+    backend = AsBackend(backend)
+    sizes = ScalePyramidShapes(data.shape, num_layers, scale_factor)
+    if len(sizes) < num_layers:
+        raise ValueError(
+            "num_layers must be <= %d for a %dx%d array at scale_factor %r (level %d, %dx%d, "
+            "is the last that shrinks), got %s"
+            % (len(sizes), data.shape[0], data.shape[1], scale_factor, len(sizes) - 1,
+               sizes[-1][0], sizes[-1][1], _checks.show(num_layers)))
+    first = _checks.float32_array(data, "data", 2)
+    levels = [first.copy() if first is data else first]
+    for height, width in sizes[1:]:
+        levels.append(backend.Resample(levels[-1], width, height))
     return levels

@@ -33,12 +33,6 @@ def test_make_backend_default_and_env(monkeypatch):
         MakeBackend(3)
 
 
-def test_backend_holds_compiled_kernels():
-    backend = MakeBackend("cython")
-    assert backend.GatherPatches.__module__ == "glimpse._patches"
-    assert pickle.loads(pickle.dumps(backend)) == backend
-
-
 def test_backend_error_message_names_context():
     err = BackendError("boom", source=InputSource("/x/y.png"), layer="image", scale=2)
     assert str(err) == "boom (source /x/y.png, layer image, scale 2)"
@@ -85,3 +79,16 @@ def test_decompression_bomb_is_input_load_error(tmp_path, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
     with pytest.raises(InputLoadError, match="big.png"):
         InputSource(path).CreateImage()
+
+
+def test_as_backend():
+    from glimpse.backends import AsBackend, NumpyBackend
+
+    backend = NumpyBackend()
+    assert AsBackend(backend) is backend
+    assert type(AsBackend("numpy")) is NumpyBackend and type(AsBackend("base")) is CythonBackend
+    for bad in (3, NumpyBackend, object()):
+        with pytest.raises(TypeError, match="backend must be a glimpse.backends.Backend"):
+            AsBackend(bad)
+    with pytest.raises(ValueError, match="unknown backend 'nope'"):
+        AsBackend("nope")

@@ -127,3 +127,37 @@ def test_register_overrides_class_builder():
     flow.Register(B, double)
     assert BuildNode(flow, B, {"a": 4})[B] == 8
     assert BuildNode(Flow(), B, {"a": 4})[B] == 5
+
+
+def _identity(x):
+    return x
+
+
+def test_cycles_are_detected_not_followed_forever():
+    # two nodes that depend on each other, each with a builder: the walk must stop
+    p = Node("p")
+    q = Node("q", [p])
+    p.depends = [q]
+    flow = DataFlow()
+    flow.Register(p, _identity)
+    flow.Register(q, _identity)
+    for start in (p, q):
+        with pytest.raises(DependencyError) as info:
+            BuildNode(flow, start, {})
+        assert info.value.node == start
+    # a node that depends on itself
+    self_loop = Node("s")
+    self_loop.depends = [self_loop]
+    flow.Register(self_loop, _identity)
+    with pytest.raises(DependencyError, match="'s'"):
+        BuildNode(flow, self_loop, {})
+    # a value already in the state breaks the cycle
+    assert BuildNode(flow, p, {"q": 5})["p"] == 5
+
+
+def test_registered_nodes_are_listed():
+    flow = Flow()
+    assert flow.RegisteredNodes() == []
+    flow.Register(C, add)
+    flow.Register(Node("z"), lambda: 0)
+    assert [n.id_ for n in flow.RegisteredNodes()] == ["c", "z"]

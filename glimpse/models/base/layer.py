@@ -48,16 +48,21 @@ class LayerSpec(Node):
 class Layer:
     """The layers of a model, as class attributes holding :class:`LayerSpec` objects.
 
-    A model's layer class derives from this one and adds its own layers.
+    This base class holds no layers (as in the 2013 library): a graph built on it holds
+    exactly the layers its subclass declares. The base model's layer class,
+    :class:`glimpse.models.base.Layer`, adds SOURCE and IMAGE; a model's layer class
+    derives from that one and adds its own layers.
+
+    Examples
+    --------
+    >>> class Edges(Layer):
+    ...     RAW = LayerSpec("r", "raw")
+    ...     EDGE = LayerSpec("e", "edge", [RAW])
+    >>> Edges.AllLayers() == [Edges.EDGE, Edges.RAW] and Edges.TopLayer() == Edges.EDGE
+    True
+    >>> Layer.AllLayers()
+    []
     """
-
-    #: Specifier for the source of the image data. This may be None if the data
-    #: was generated programmatically, or an InputSource object if the data came
-    #: from an image file.
-    SOURCE = LayerSpec("s", "source")
-
-    #: Specifier for the raw input data.
-    IMAGE = LayerSpec("i", "image", [SOURCE])
 
     @classmethod
     def AllLayers(cls) -> list[LayerSpec]:
@@ -69,6 +74,7 @@ class Layer:
 
         Examples
         --------
+        >>> from glimpse.models.base import Layer
         >>> assert Layer.IMAGE in Layer.AllLayers()
         """
         layers = []
@@ -101,6 +107,7 @@ class Layer:
 
         Examples
         --------
+        >>> from glimpse.models.base import Layer
         >>> assert Layer.FromId(Layer.IMAGE.id_) == Layer.IMAGE
         """
         for layer in cls.AllLayers():
@@ -131,6 +138,7 @@ class Layer:
 
         Examples
         --------
+        >>> from glimpse.models.base import Layer
         >>> assert Layer.FromName("IMAGE") == Layer.IMAGE
         """
         if isinstance(name, LayerSpec):
@@ -159,6 +167,7 @@ class Layer:
 
         Examples
         --------
+        >>> from glimpse.models.base import Layer
         >>> assert Layer.IsSublayer(Layer.SOURCE, Layer.IMAGE)
         >>> assert not Layer.IsSublayer(Layer.IMAGE, Layer.SOURCE)
         """
@@ -185,11 +194,19 @@ class Layer:
         -------
         LayerSpec
 
+        Raises
+        ------
+        ValueError
+            If the class holds no layers, or its layers form a cycle.
+
         Examples
         --------
+        >>> from glimpse.models.base import Layer
         >>> assert Layer.TopLayer() == Layer.IMAGE
         """
         layers = cls.AllLayers()
+        if not layers:
+            raise ValueError("%s holds no layers, so it has no top layer" % cls.__name__)
         needed = {dep.id_ for layer in layers for dep in layer.depends or ()}
         for layer in layers:
             if layer.id_ not in needed:

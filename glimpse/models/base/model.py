@@ -8,14 +8,21 @@ from typing import Any, Sequence, Union, cast
 import numpy as np
 from PIL import Image
 
-from ...backends import ACTIVATION_DTYPE, BackendError, InputSizeError, InputSource, MakeBackend
-from ...util import gimage
+from ...backends import (
+    ACTIVATION_DTYPE,
+    AsBackend,
+    Backend,
+    BackendError,
+    InputLoadError,
+    InputSizeError,
+    InputSource,
+)
+from ...util import _checks, gimage
 from ...util import dataflow
 from ...util.dataflow import BuildNode, DependencyError
 from . import layer as _layer
 from .layer import LayerSpec, layer_builder
 from .param import Params, ResizeMethod
-from .sampling import SamplePatchesFromData
 
 #: What MakeState accepts.
 StateSource = Union[str, "os.PathLike[str]", Image.Image, np.ndarray, dataflow.State]
@@ -33,7 +40,18 @@ __all__ = [
 
 
 class Layer(_layer.Layer):
-    """The layers of the base model: SOURCE and IMAGE."""
+    """The layers of the base model: SOURCE and IMAGE.
+
+    A model's layer class derives from this one and adds its own layers.
+    """
+
+    #: Specifier for the source of the image data. This may be None if the data
+    #: was generated programmatically, or an InputSource object if the data came
+    #: from an image file.
+    SOURCE = LayerSpec("s", "source")
+
+    #: Specifier for the raw input data.
+    IMAGE = LayerSpec("i", "image", [SOURCE])
 
 
 class State(dataflow.State):
@@ -63,7 +81,7 @@ def _check_unit_array(data, name="source", copy=True):
         raise ValueError("%s array is empty (shape %s)" % (name, data.shape))
     lo, hi = data.min(), data.max()  # NaN propagates, infinities show: no isfinite pass
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError("%s array holds NaN or infinite values" % name)
+        _checks.finite(data, name)  # the message names the first bad value
     if lo < 0 or hi > 1:
         raise ValueError(
             "%s array values must lie in [0, 1], got range [%g, %g]" % (name, lo, hi)
@@ -80,7 +98,8 @@ def _unresized(data, img):
     return data
 
 
-def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
+def PrepareImage(img: Image.Image | np.ndarray, params: Params,
+                 backend: Backend | None = None) -> np.ndarray:
     """Prepare an image for input into the model.
 
     Parameters
@@ -91,6 +110,9 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
         values in [0, 1].
     params : Params
         Parameters controlling image transformation.
+    backend : glimpse.backends.Backend, optional
+        Resizes the image (default: :func:`glimpse.backends.MakeBackend`'s); a model
+        passes its own.
 
     Returns
     -------
@@ -124,6 +146,7 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
     """
     if not isinstance(params, Params):
         raise TypeError("params must be a Params object, got %s" % type(params).__name__)
+    backend = AsBackend(backend)
     if isinstance(img, Image.Image):
         data = gimage.ImageToArray(img)
     elif isinstance(img, np.ndarray):
@@ -139,13 +162,13 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params) -> np.ndarray:
         size = gimage.ScaledSize(
             (width, height), method.value, length, params.image_resize_aspect_ratio
         )
-        # data is already validated (2D, finite, float): resize without a second check pass
-        out = gimage._scale_and_crop_array(data, *gimage._check_size(size))
+        scaled, box = gimage.ScaleAndCropSize((width, height), size)
+        out = backend.Resample(data, scaled[0], scaled[1], box=box)
     else:
         size = gimage.ScaledSize((width, height), method.value, length)
         if size == (width, height):
             return _unresized(data, img)
-        out = gimage._resample(data, *gimage._check_size(size))
+        out = backend.Resample(data, *size)
     return np.clip(out, 0.0, 1.0, out=out)
 
 
@@ -154,8 +177,8 @@ class Model(dataflow.DataFlow):
 
     Parameters
     ----------
-    backend : backend object or str, optional
-        Computes the kernels; a name is passed to
+    backend : glimpse.backends.Backend or str, optional
+        Computes every layer; a name is passed to
         :func:`glimpse.backends.MakeBackend`. Default: ``MakeBackend()``.
         A :class:`Params` object given here is taken as `params`
         (``Model(params)``).
@@ -166,7 +189,10 @@ class Model(dataflow.DataFlow):
     Raises
     ------
     ValueError
-        If `params` is not an instance of :attr:`ParamClass`.
+        If `params` is not an instance of :attr:`ParamClass`, or `backend` names no
+        backend.
+    TypeError
+        If `backend` is neither a Backend, a name nor None.
     """
 
     #: The datatype associated with layer descriptors for this model.
@@ -182,8 +208,7 @@ class Model(dataflow.DataFlow):
         super().__init__()
         if params is None and isinstance(backend, Params):
             backend, params = None, backend
-        if backend is None or isinstance(backend, str):
-            backend = MakeBackend(backend)
+        backend = AsBackend(backend)
         if params is None:
             params = self.ParamClass()
         elif not isinstance(params, self.ParamClass):
@@ -231,7 +256,7 @@ class Model(dataflow.DataFlow):
         elif isinstance(source, InputSource):
             state[self.LayerClass.SOURCE] = source
         elif isinstance(source, Image.Image):
-            state[self.LayerClass.IMAGE] = PrepareImage(source, self.params)
+            state[self.LayerClass.IMAGE] = PrepareImage(source, self.params, self.backend)
         elif isinstance(source, np.ndarray):
             state[self.LayerClass.IMAGE] = _check_unit_array(source)
         else:
@@ -244,17 +269,33 @@ class Model(dataflow.DataFlow):
     @layer_builder(Layer.IMAGE)
     def BuildImageFromInput(self, input_):
         """Read and prepare the IMAGE layer from the SOURCE layer."""
-        if isinstance(input_, InputSource):
-            input_ = input_.CreateImage()
         if input_ is None:
             raise BackendError("state has no image source to build the image layer from")
-        return PrepareImage(input_, self.params)
+        if not isinstance(input_, InputSource):
+            return PrepareImage(input_, self.params, self.backend)
+        img = input_.CreateImage()
+        try:
+            return PrepareImage(img, self.params, self.backend)
+        except ValueError as err:  # the file's content: NaN in a float image, ...
+            raise InputLoadError(input_, msg="cannot use image: %s" % err) from None
 
     def __repr__(self):
         return "%s(backend=%r, params=%r)" % (type(self).__name__, self.backend, self.params)
 
 
 State.ModelClass = Model
+
+
+def _registered(model, wanted, by_name):
+    """The node registered on ``model`` (``Register``) with that id, or that name."""
+    for node in model.RegisteredNodes():
+        if by_name:
+            name = getattr(node, "name", None)
+            if isinstance(name, str) and name.lower() == wanted.lower():
+                return node
+        elif _layer._same_id(node.id_, wanted):
+            return node
+    return None
 
 
 def _resolve_layers(model, layer):
@@ -266,14 +307,24 @@ def _resolve_layers(model, layer):
     for lyr in layers:
         if isinstance(lyr, str):
             try:
-                lyr = model.LayerClass.FromName(lyr)
+                found = model.LayerClass.FromName(lyr)
             except ValueError:
-                lyr = model.LayerClass.FromId(lyr)
+                try:
+                    found = model.LayerClass.FromId(lyr)
+                except ValueError:
+                    found = _registered(model, lyr, True) or _registered(model, lyr, False)
         elif isinstance(lyr, LayerSpec):
-            lyr = model.LayerClass.FromId(lyr)
+            try:
+                found = model.LayerClass.FromId(lyr)
+            except ValueError:
+                found = _registered(model, lyr.id_, False)
         else:
-            raise ValueError("unknown layer %r for %s" % (lyr, type(model).__name__))
-        resolved.append(lyr)
+            raise ValueError("layer must be a LayerSpec or a layer name of %s, got %s"
+                             % (type(model).__name__, _checks.show(lyr)))
+        if found is None:
+            raise ValueError("unknown layer %r for %s: not in %s and not registered on the "
+                             "model" % (lyr, type(model).__name__, model.LayerClass.__name__))
+        resolved.append(found)
     return resolved
 
 
@@ -381,6 +432,11 @@ def SamplePatches(
 
     Raises
     ------
+    TypeError
+        If `model` is not a Model.
+    ValueError
+        If `layer` is unknown to the model or is the SOURCE layer (which holds
+        no array).
     InputSizeError
         If the layer is spatially smaller than `patch_size`; the error carries
         the source, the layer and the first scale that is too small.
@@ -389,13 +445,20 @@ def SamplePatches(
     --------
     SamplePatchesFromData
     """
+    if not isinstance(model, Model):
+        raise TypeError("model must be a Model, got %s" % type(model).__name__)
     layers = _resolve_layers(model, layer)
     if len(layers) != 1:
         raise ValueError("layer must be a single layer, got %r" % (layer,))
     (layer,) = layers
+    if layer == model.LayerClass.SOURCE:
+        raise ValueError("layer must hold activity maps to sample patches from, got the %s "
+                         "layer, which holds the input's source (a path), not an array; "
+                         "sample from %s or a later layer"
+                         % (layer.name, model.LayerClass.IMAGE.name))
     state = BuildLayer(model, layer, state, save_all=False)
     try:
-        return SamplePatchesFromData(state[layer], patch_size, num_patches, rng=rng)
+        return model.backend.SampleGatherPatches(state[layer], patch_size, num_patches, rng=rng)
     except InputSizeError as err:
         err.source = state.get(model.LayerClass.SOURCE)
         err.layer = layer

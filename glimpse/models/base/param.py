@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-import math
-import numbers
 from typing import Any
 
-__all__ = ["ResizeMethod", "Param", "Params"]
+from ...util import _checks
+
+__all__ = ["ResizeMethod", "Param", "Params", "PositiveInt", "PositiveFloat", "IntInRange",
+           "FloatInRange", "OneOf"]
 
 
 class ResizeMethod(str, enum.Enum):
@@ -56,23 +57,49 @@ class Param:
         obj.__dict__[self.name] = self.validate(self.name, value)
 
 
+def _as_value_error(check, name, value, *args, **kw):
+    """Run a shared check; a wrong type is a ValueError here too, as every Params error is."""
+    try:
+        return check(value, name, *args, **kw)
+    except TypeError as err:
+        raise ValueError(str(err)) from None
+
+
 def PositiveInt(name, value):
     """Validator: an integer > 0 (bools refused); returns an int."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError("%s must be an integer > 0, got %r" % (name, value))
-    if value <= 0:
-        raise ValueError("%s must be an integer > 0, got %r" % (name, value))
-    return int(value)
+    return _as_value_error(_checks.integer, name, value, 1)
 
 
 def PositiveFloat(name, value):
     """Validator: a finite real number > 0 (bools refused); returns a float."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError("%s must be a number > 0, got %r" % (name, value))
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError("%s must be a finite number > 0, got %r" % (name, value))
-    return value
+    return _as_value_error(_checks.real, name, value, 0, low_open=True)
+
+
+def IntInRange(minimum, maximum):
+    """Validator factory: an integer in ``[minimum, maximum]`` (bools refused)."""
+
+    def validate(name, value):
+        return _as_value_error(_checks.integer, name, value, minimum, maximum)
+
+    validate.__doc__ = "Validator: an integer in [%d, %d]; returns an int." % (minimum, maximum)
+    return validate
+
+
+def FloatInRange(minimum, maximum):
+    """Validator factory: a finite real number in ``[minimum, maximum]`` (bools refused)."""
+
+    def validate(name, value):
+        return _as_value_error(_checks.real, name, value, minimum, maximum)
+
+    validate.__doc__ = "Validator: a real number in [%g, %g]; returns a float." % (
+        minimum, maximum)
+    return validate
+
+
+#: Accepted ``image_resize_aspect_ratio`` values: wider or taller than 100:1 is no image.
+ASPECT_RATIO_RANGE = (0.01, 100.0)
+#: Accepted ``image_resize_length`` values (Pillow's largest side).
+RESIZE_LENGTH_RANGE = (1, 2**31 - 1)
 
 
 def OneOf(enum_class):
@@ -125,9 +152,12 @@ class Params:
         OneOf(ResizeMethod),
         "How the input image is resized (see PrepareImage).",
     )
-    image_resize_length = Param(220, PositiveInt, "Target edge length in pixels.")
+    image_resize_length = Param(
+        220, IntInRange(*RESIZE_LENGTH_RANGE), "Target edge length in pixels (at most 2**31 - 1)."
+    )
     image_resize_aspect_ratio = Param(
-        1.0, PositiveFloat, "Width / height of the output of 'scale and crop'."
+        1.0, FloatInRange(*ASPECT_RATIO_RANGE),
+        "Width / height of the output of 'scale and crop', in [0.01, 100].",
     )
 
     @classmethod

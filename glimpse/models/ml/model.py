@@ -104,8 +104,9 @@ def _retina_shape(params, image_shape):
 
 
 def _next_level(shape, factor):
-    """The shape of the pyramid level after `shape` (as :func:`MakeScalePyramid` sizes it)."""
-    return tuple(max(1, int(np.floor(side * factor + 0.5))) for side in shape)
+    """The shape of the pyramid level after `shape` (as :func:`MakeScalePyramid` sizes it);
+    `shape` itself when the pyramid no longer shrinks there."""
+    return gimage.ScalePyramidShapes(shape, 2, factor)[-1]
 
 
 def _pyramid_shapes(shape, num_scales, params):
@@ -620,7 +621,16 @@ class Model(_base.Model):
                                  % (kernels.shape, p.s1_kernel_shape))
             kernels = _check_kernel_array(kernels, p.s1_kernel_shape, p.s1_kernels_are_normed,
                                           "model.s1_kernels")
-            pyramid = gimage.MakeScalePyramid(retina, num_scales, 1.0 / p.scale_factor)
+            shrinking = len(gimage.ScalePyramidShapes(retina.shape, num_scales,
+                                                      1.0 / p.scale_factor))
+            if shrinking < num_scales:
+                raise InputSizeError(
+                    "the pyramid of a %dx%d retina shrinks for %d levels only (scale_factor "
+                    "%g), fewer than num_scales=%d" % (retina.shape[0], retina.shape[1],
+                                                       shrinking, p.scale_factor, num_scales),
+                    layer=Layer.S1, scale=shrinking)
+            pyramid = gimage.MakeScalePyramid(retina, num_scales, 1.0 / p.scale_factor,
+                                              backend=self.backend)
         op = p.s1_operation
         orientations, phases = p.s1_num_orientations, p.s1_num_phases
         if op is SLayerOp.NORM_DOT_PRODUCT:

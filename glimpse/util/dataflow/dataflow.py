@@ -140,6 +140,15 @@ class DataFlow:
             self._callbacks = {}
         self._callbacks[node.id_] = (node, f)
 
+    def RegisteredNodes(self) -> list[Node]:
+        """The nodes given a callback with :meth:`Register` on this instance, in order.
+
+        Returns
+        -------
+        list of Node
+        """
+        return [node for node, _ in self.__dict__.get("_callbacks", {}).values()]
+
     def GetCallback(self, node: Node) -> Callable[..., Any] | None:
         """Return the callback that computes `node`, or None if there is none."""
         entry = self.__dict__.get("_callbacks", {}).get(node.id_)

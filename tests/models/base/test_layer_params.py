@@ -127,3 +127,17 @@ def test_params_subclass():
         p.num_scales = 0
     assert pickle.loads(pickle.dumps(p)) == p
     assert "num_scales=9" in repr(p)
+
+
+@pytest.mark.parametrize("value", [1e-300, 1e-10, 0.001, 1000.0, 10**400, 1e300])
+def test_params_refuse_absurd_aspect_ratios_where_set(value):
+    with pytest.raises(ValueError, match=r"image_resize_aspect_ratio must be .* got "):
+        Params(image_resize_aspect_ratio=value)
+    assert Params(image_resize_aspect_ratio=0.01).image_resize_aspect_ratio == 0.01
+    assert Params(image_resize_aspect_ratio=100).image_resize_aspect_ratio == 100.0
+
+
+@pytest.mark.parametrize("value", [0, 2**31, 10**400])
+def test_params_refuse_absurd_resize_lengths(value):
+    with pytest.raises(ValueError, match="image_resize_length must be an integer in"):
+        Params(image_resize_length=value)

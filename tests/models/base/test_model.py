@@ -8,7 +8,13 @@ import pytest
 from PIL import Image
 
 from glimpse import glab
-from glimpse.backends import CythonBackend, InputLoadError, InputSizeError, InputSource
+from glimpse.backends import (
+    CythonBackend,
+    InputLoadError,
+    InputSizeError,
+    InputSource,
+    NumpyBackend,
+)
 from glimpse.models.base import (
     BackendError,
     BuildLayer,
@@ -56,9 +62,10 @@ class EdgeModel(Model):
 EdgeState.ModelClass = EdgeModel
 
 
-def test_model_construction():
+def test_model_construction(monkeypatch):
+    monkeypatch.delenv("GLIMPSE_BACKEND", raising=False)
     model = Model()
-    assert isinstance(model.backend, CythonBackend)
+    assert type(model.backend) is CythonBackend
     assert model.params == Params()
     p = Params(image_resize_length=64)
     assert Model(p).params is p
@@ -71,6 +78,13 @@ def test_model_construction():
         Model(params={"image_resize_length": 3})
     with pytest.raises(ValueError, match="backend"):
         Model("no-such-backend")
+    assert type(Model("numpy").backend) is NumpyBackend
+    assert type(Model(NumpyBackend()).backend) is NumpyBackend
+    monkeypatch.setenv("GLIMPSE_BACKEND", "numpy")
+    assert type(Model().backend) is NumpyBackend
+    for bad in (3, object(), CythonBackend):
+        with pytest.raises(TypeError, match="backend must be a glimpse.backends.Backend"):
+            Model(backend=bad)
 
 
 def test_make_state_from_path(tmp_path):
@@ -115,7 +129,7 @@ def test_make_state_from_state():
         (np.zeros((3, 3, 3)), "2D"),
         (np.zeros(3), "2D"),
         (np.zeros((0, 3)), "empty"),
-        (np.full((3, 3), np.nan), "NaN"),
+        (np.full((3, 3), np.nan), "finite values, got nan"),
         (np.full((3, 3), 1.5), r"\[0, 1\]"),
         (np.full((3, 3), -0.1), r"\[0, 1\]"),
         (3, "int"),
@@ -293,3 +307,52 @@ def test_prepare_image_array_input_is_not_aliased(method, dtype):
     np.testing.assert_array_equal(data, before)
     if method != "scale and crop":
         np.testing.assert_array_equal(PrepareImage(data, params), data.astype(np.float32))
+
+
+# -- the layer graph as the 2013 library built it -------------------------------------------
+
+def test_layer_module_base_class_holds_no_layers():
+    from glimpse.models.base import layer as layer_module
+
+    assert layer_module.Layer.AllLayers() == []
+    with pytest.raises(ValueError, match="holds no layers"):
+        layer_module.Layer.TopLayer()
+
+    class Graph(layer_module.Layer):
+        RAW = LayerSpec("r", "raw")
+        SMOOTH = LayerSpec("m", "smooth", [RAW])
+        EDGE = LayerSpec("e", "edge", [SMOOTH])
+
+    assert Graph.AllLayers() == [Graph.EDGE, Graph.RAW, Graph.SMOOTH]
+    assert Graph.TopLayer() == Graph.EDGE
+    assert Layer.AllLayers() == [Layer.IMAGE, Layer.SOURCE]
+
+
+def _double(image):
+    return 2 * image
+
+
+def test_registered_node_is_buildable():
+    model = Model()
+    doubled = LayerSpec("d", "doubled", [Layer.IMAGE])
+    model.Register(doubled, _double)
+    image = np.full((6, 7), 0.25, np.float32)
+    for spec in (doubled, "doubled", "DOUBLED", "d", LayerSpec("d", "doubled", [Layer.IMAGE])):
+        state = BuildLayer(model, spec, image)
+        np.testing.assert_array_equal(state[doubled], 2 * image)
+    unknown = LayerSpec("u", "unknown", [Layer.IMAGE])
+    for spec in (unknown, "unknown"):
+        with pytest.raises(ValueError, match="unknown layer .*unknown"):
+            BuildLayer(model, spec, image)
+    with pytest.raises(ValueError, match="unknown layer"):
+        BuildLayer(Model(), doubled, image)  # registered on another model only
+
+
+def test_sample_patches_refuses_non_models_and_the_source_layer(tmp_path):
+    image = np.full((20, 20), 0.5, np.float32)
+    with pytest.raises(TypeError, match="model must be a Model, got NoneType"):
+        SamplePatches(None, Layer.IMAGE, 3, 5, image)
+    path = tmp_path / "a.png"
+    Image.new("L", (30, 30), 100).save(path)
+    with pytest.raises(ValueError, match="layer must hold activity maps .* got the source layer"):
+        SamplePatches(Model(), Layer.SOURCE, 3, 5, str(path))

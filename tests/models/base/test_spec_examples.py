@@ -1,7 +1,7 @@
 """Every example of the reference documentation (models.base.txt), run as written.
 
 The one change: the spec's ``SamplePatchesFromData(data, patch_width = 10, 50)`` puts a
-positional argument after a keyword one (a SyntaxError); issue 2 reads it as
+positional argument after a keyword one (a SyntaxError); it is read here as
 ``SamplePatchesFromData(data, 10, 50)``.
 """
 
@@ -68,30 +68,35 @@ def test_spec_examples_run_as_written():
     assert patches.shape == (50, 10, 10) and locs.shape == (50, 3)
 
 
-def test_spec_names_exist():
+def test_spec_names_work_together():
+    """The spec's names, used together: a layer class, a builder, a model, a state."""
     base = glimpse.models.base
-    for name in [
-        "LayerSpec", "Layer", "State", "Model", "Params", "PrepareImage", "BuildLayer",
-        "SamplePatches", "SamplePatchesFromData", "layer_builder",
-        "BackendError", "InputSizeError", "InputLoadError",
-    ]:
-        assert hasattr(base, name), name
-    from glimpse.util.dataflow.dataflow import DataFlow
-    from glimpse.util.dataflow.node import Node
-    from glimpse.util.dataflow.state import State as FlowState
     from glimpse.models.base import layer
 
-    assert issubclass(base.LayerSpec, Node)
-    assert issubclass(base.Layer, layer.Layer)
-    assert issubclass(base.State, FlowState)
-    assert issubclass(base.Model, DataFlow)
-    assert base.State.ModelClass is base.Model
-    assert base.Model.LayerClass is base.Layer
-    assert base.Model.ParamClass is base.Params
-    assert base.Model.StateClass is base.State
+    names = ["LayerSpec", "Layer", "State", "Model", "Params", "PrepareImage", "BuildLayer",
+             "SamplePatches", "SamplePatchesFromData", "layer_builder", "BackendError",
+             "InputSizeError", "InputLoadError"]
+    assert set(names) <= set(base.__all__)
+
+    class EdgeLayer(base.Layer):
+        EDGE = base.LayerSpec("e", "edge", [base.Layer.IMAGE])
+
+    class EdgeModel(base.Model):
+        LayerClass = EdgeLayer
+
+        @base.layer_builder(EdgeLayer.EDGE)
+        def BuildEdge(self, image):
+            return numpy.abs(numpy.diff(image, axis=1))
+
+    image = numpy.linspace(0, 1, 30, dtype=numpy.float32).reshape(5, 6)
+    state = base.BuildLayer(EdgeModel(), "edge", image)
+    assert isinstance(state, base.State)
+    numpy.testing.assert_allclose(state[EdgeLayer.EDGE], numpy.full((5, 5), 1 / 29), rtol=1e-5)
+    assert EdgeLayer.TopLayer() == EdgeLayer.EDGE and base.Layer.TopLayer() == base.Layer.IMAGE
     assert base.LayerSpec.name is None
-    assert hasattr(layer, "FromImage") and hasattr(layer, "ToImage")
-    assert layer.layer_builder is base.layer_builder
+    # the layer module converts between images and layer data
+    back = layer.FromImage(layer.ToImage(image))
+    assert back.dtype == numpy.float32 and numpy.abs(back - image).max() <= 0.5 / 255 + 1e-7
 
 
 def test_module_doctests():

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from glimpse.models.ml import (GetS2ReceptiveField, MinimumRetinaSize, NumScalesSupported,
                                Params)
 from glimpse.models.ml import model as ml_model
-from glimpse.util.gimage import MakeScalePyramid
+from glimpse.util.gimage import MakeScalePyramid, ScalePyramidShapes
 
 
 def windows_that_fit(size, k, s):
@@ -64,7 +64,8 @@ def supports_s2(p, shape):
 @given(p=small_params, h=st.integers(1, 70), w=st.integers(1, 70))
 def test_num_scales_supported_matches_the_real_pyramid(p, h, w):
     count = NumScalesSupported(p, (h, w))
-    levels = MakeScalePyramid(np.zeros((h, w), np.float32), 40, 1 / p.scale_factor)
+    shrinking = len(ScalePyramidShapes((h, w), 40, 1 / p.scale_factor))
+    levels = MakeScalePyramid(np.zeros((h, w), np.float32), shrinking, 1 / p.scale_factor)
     expected = 0
     for i, level in enumerate(levels):
         if i and level.shape == levels[i - 1].shape:

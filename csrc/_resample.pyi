@@ -12,6 +12,22 @@ BICUBIC: int  # 3
 BOX: int  # 4
 
 
+def support(filter: int) -> float: ...  # cpdef double support(int filter)
+
+
+def scratch_bytes(
+    H: int,  # Py_ssize_t
+    W: int,  # Py_ssize_t
+    width: int,  # Py_ssize_t
+    height: int,  # Py_ssize_t
+    filter: int,  # int
+    x0: int,  # Py_ssize_t
+    y0: int,  # Py_ssize_t
+    x1: int,  # Py_ssize_t
+    y1: int,  # Py_ssize_t
+) -> float: ...  # cpdef double: an upper bound in bytes, output included
+
+
 def resample(
     # const real_t[:, :], any strides; float32 with contiguous rows or columns is read in place
     src: npt.NDArray[np.float32] | npt.NDArray[np.float64],

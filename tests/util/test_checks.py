@@ -1,0 +1,85 @@
+"""The shared validation vocabulary: one message shape, "NAME must be ..., got VALUE"."""
+
+import numpy as np
+import pytest
+
+from glimpse.util import _checks
+
+
+@pytest.mark.parametrize("value, kwargs, exc, message", [
+    (0, dict(minimum=1), ValueError, "n must be an integer >= 1, got 0"),
+    (5, dict(minimum=0, maximum=3), ValueError, "n must be an integer in [0, 3], got 5"),
+    (5, dict(maximum=3), ValueError, "n must be an integer <= 3, got 5"),
+    (1.0, {}, TypeError, "n must be an integer, got 1.0"),
+    (True, {}, TypeError, "n must be an integer, got True"),
+    ("3", {}, TypeError, "n must be an integer, got '3'"),
+    (-10**50, dict(minimum=0), ValueError,
+     "n must be an integer >= 0, got <-an integer of 51 digits>"),
+])
+def test_integer_refusals(value, kwargs, exc, message):
+    with pytest.raises(exc) as info:
+        _checks.integer(value, "n", **kwargs)
+    assert str(info.value) == message
+
+
+def test_integer_accepts_numpy_integers():
+    assert _checks.integer(np.uint8(7), "n", 1) == 7
+    assert type(_checks.integer(np.int64(3), "n")) is int
+
+
+@pytest.mark.parametrize("value, kwargs, exc, message", [
+    (0, dict(minimum=0, low_open=True), ValueError, "x must be a finite real number > 0, got 0"),
+    (float("nan"), {}, ValueError, "x must be a finite real number, got nan"),
+    (float("inf"), dict(maximum=1), ValueError, "x must be a finite real number <= 1, got inf"),
+    (10**400, dict(minimum=0.01, maximum=100), ValueError,
+     "x must be a finite real number >= 0.01 and <= 100, got <an integer of 401 digits>"),
+    (1e-300, dict(minimum=0.01), ValueError, "x must be a finite real number >= 0.01, got 1e-300"),
+    (1 + 2j, {}, TypeError, "x must be a real number, got (1+2j)"),
+    (None, {}, TypeError, "x must be a real number, got None"),
+    (np.bool_(True), {}, TypeError, "x must be a real number, got np.True_"),
+])
+def test_real_refusals(value, kwargs, exc, message):
+    with pytest.raises(exc) as info:
+        _checks.real(value, "x", **kwargs)
+    assert str(info.value) == message
+
+
+def test_real_bounds_are_inclusive_unless_open():
+    assert _checks.real(np.float32(0.5), "x", 0.5, 1.0) == 0.5
+    with pytest.raises(ValueError, match="x must be a finite real number < 1.0"):
+        _checks.real(1, "x", maximum=1.0, high_open=True)
+
+
+def test_array_and_finite():
+    assert _checks.array([[1, 2]], "a", 2).shape == (1, 2)
+    with pytest.raises(ValueError, match=r"a must be 1D or 3D, got shape \(1, 2\)"):
+        _checks.array([[1, 2]], "a", (1, 3))
+    with pytest.raises(TypeError, match="a must hold real numbers .*, got dtype bool"):
+        _checks.array([True], "a")
+    with pytest.raises(ValueError, match="a must be an array"):
+        _checks.array([[1.0], [1.0, 2.0]], "a")
+    data = np.zeros((3, 4))
+    data[2, 1] = -np.inf
+    with pytest.raises(ValueError, match=r"a must hold finite values, got -inf at index \(2, 1\)"):
+        _checks.finite(data, "a")
+    big = np.full(3, 3e38, np.float32)  # a float32 sum overflows; the values are finite
+    assert _checks.finite(big, "a") is big
+
+
+def test_float32_array_range():
+    with pytest.raises(ValueError, match="a must hold values within float32 range.*1e\\+300.*out "
+                                         "of float32 range"):
+        _checks.float32_array(np.array([0.0, 1e300]), "a")
+    same = np.zeros((2, 2), np.float32)
+    assert _checks.float32_array(same, "a") is same
+
+
+def test_memory_ceiling():
+    assert _checks.memory(10, "x") == 10
+    with pytest.raises(MemoryError, match="the thing needs [0-9]+ bytes, more than this machine's"):
+        _checks.memory(_checks.MEMORY_LIMIT + 1, "the thing")
+
+
+def test_show_shortens():
+    assert _checks.show("a" * 100).endswith("...") and len(_checks.show("a" * 100)) == 40
+    assert _checks.show(np.zeros((2, 3))) == "<array of shape (2, 3), dtype float64>"
