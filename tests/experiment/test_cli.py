@@ -54,7 +54,7 @@ def test_usage_errors(capsys, tmp_path, tiny_corpus):
         (["evaluate", tiny_corpus, "-o", tmp_path / "x" / "e.npz"], "does not exist"),
         (["evaluate", tiny_corpus, "-o", tmp_path / "e.txt"], "must end with .npz"),
         (["evaluate", tiny_corpus, "--scheduler", "tcp://127.0.0.1:1"], "needs --pool dask"),
-        (["evaluate", tiny_corpus, "-n", "0"], "expected an integer >= 1"),
+        (["evaluate", tiny_corpus, "-n", "0"], "integer >= 1, got 0"),
         (["imprint", tiny_corpus, "-o", tmp_path / "p.npz"], "-n/--num-prototypes"),
     ]:
         status, _, err = _run(capsys, *argv)
