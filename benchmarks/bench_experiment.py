@@ -16,6 +16,11 @@ C2 with 1000 imprinted prototypes of width 7), with each pool:
 * processes: 2 worker processes (the model is pickled to them once per call);
 * dask: a LocalCluster on 127.0.0.1 with 2 single-threaded worker processes.
 
+A last row, "ceiling", measures what the machine gives two workers at the time of the run:
+the same number of fixed float32 matrix products (about the work of one image each) run by
+the 2-process pool, against the serial pool, in the same rounds. On a quiet 2-core machine it
+is near 2.0; on a shared one it says how much of the second core was free.
+
 Pools and the cluster are started once, before timing. BLAS runs one thread per worker
 (OMP/OPENBLAS/MKL_NUM_THREADS=1), so 2 workers use the 2 cores. Method: interleaved rounds
 (``_harness.interleaved_rounds``): each round times every pool once on the batch, in an order
@@ -56,6 +61,16 @@ def make_images(directory, count, size=256, seed=0):
         img.save(path)
         paths.append(path)
     return paths
+
+
+def busy(seed):
+    """About one image's worth of BLAS work (the ceiling row)."""
+    rng = np.random.default_rng(seed)
+    a = rng.random((1200, 300), dtype=np.float32)
+    b = rng.random((300, 1000), dtype=np.float32)
+    for _ in range(4):
+        c = a @ b
+    return float(c[0, 0])
 
 
 def make_pool(name, workers):
@@ -102,6 +117,10 @@ def main():
                 assert features.tobytes() == reference.tobytes(), name
             fns = {name: (lambda p=pool: ComputeFeatures(model, paths, ["C2"], pool=p))
                    for name, pool in pools.items()}
+            seeds = list(range(args.images))
+            if "serial" in pools and "processes" in pools:
+                fns["ceiling serial"] = lambda: list(pools["serial"].map(busy, seeds))
+                fns["ceiling"] = lambda: list(pools["processes"].map(busy, seeds))
             times = interleaved_rounds(fns, args.rounds, min_seconds=0)
         finally:
             for pool in pools.values():
@@ -120,6 +139,9 @@ def main():
         ratio = ("%.2f" % statistics.median(s / t for s, t in zip(times["serial"], times[name]))
                  if "serial" in times else "-")
         print("| %s | %d | %.1f | %s |" % (name, 1 if name == "serial" else 2, rate, ratio))
+    if "ceiling" in times:
+        ratio = statistics.median(s / t for s, t in zip(times["ceiling serial"], times["ceiling"]))
+        print("| ceiling (BLAS work, 2 processes) | 2 | - | %.2f |" % ratio)
 
 
 if __name__ == "__main__":
