@@ -3,32 +3,11 @@ Cython kernels (``glimpse._*``), which run with the GIL released."""
 
 from __future__ import annotations
 
-import importlib.util
-
+from . import _compiled_hmax
 from ._compiled import _patches, _resample
 from .base import Backend
-from .numpy_backend import NumpyBackend
 
 __all__ = ["CythonBackend"]
-
-_HMAX_OPERATIONS = ("ContrastEnhance", "DotProduct", "NormDotProduct", "Rbf", "NormRbf",
-                    "LocalMax", "GlobalMax")
-
-
-def _hmax_implementations():
-    """The private HMAX methods of CythonBackend, as staticmethods, in _HMAX_OPERATIONS order.
-
-    They come from ``glimpse.backends._compiled_hmax`` (plain functions with the private
-    signatures, composing the ``glimpse._hmax`` kernels).
-
-    TEMPORARY FALLBACK: while that module is not in the tree, NumpyBackend's
-    implementations are used. Once ``_compiled_hmax.py`` is merged, delete the
-    ``find_spec`` test and the NumpyBackend branch below (and the NumpyBackend import).
-    """
-    if importlib.util.find_spec(__package__ + "._compiled_hmax") is None:  # FALLBACK
-        return tuple(NumpyBackend.__dict__["_" + name] for name in _HMAX_OPERATIONS)
-    from . import _compiled_hmax
-    return tuple(staticmethod(getattr(_compiled_hmax, name)) for name in _HMAX_OPERATIONS)
 
 
 class CythonBackend(Backend):
@@ -39,8 +18,13 @@ class CythonBackend(Backend):
 
     name = "cython"
 
-    (_ContrastEnhance, _DotProduct, _NormDotProduct, _Rbf, _NormRbf, _LocalMax,
-     _GlobalMax) = _hmax_implementations()
+    _ContrastEnhance = staticmethod(_compiled_hmax.ContrastEnhance)
+    _DotProduct = staticmethod(_compiled_hmax.DotProduct)
+    _NormDotProduct = staticmethod(_compiled_hmax.NormDotProduct)
+    _Rbf = staticmethod(_compiled_hmax.Rbf)
+    _NormRbf = staticmethod(_compiled_hmax.NormRbf)
+    _LocalMax = staticmethod(_compiled_hmax.LocalMax)
+    _GlobalMax = staticmethod(_compiled_hmax.GlobalMax)
 
     @staticmethod
     def _Resample(data, width, height, filter, box):
