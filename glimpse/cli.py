@@ -454,6 +454,20 @@ def _run_sample(args):
         patches = np.empty((0, w, w), np.float32)
         locations = np.empty((0, 3), np.int64)
         image_index = np.empty(0, np.int64)
+    if skipped:  # a failed run writes nothing: a previous file at the output path is kept
+        print(
+            "glimpse: skipped %d image(s): %s"
+            % (len(skipped), ", ".join(p for p, _ in skipped)),
+            file=sys.stderr,
+        )
+        if args.strict:
+            print("glimpse: error: --strict and %d image(s) skipped; %s not written"
+                  % (len(skipped), args.output), file=sys.stderr)
+            return 1
+    if not kept:
+        print("glimpse: error: no image could be sampled; %s not written" % args.output,
+              file=sys.stderr)
+        return 1
     with output_file(args.output) as f:
         np.savez(
             f,
@@ -476,19 +490,6 @@ def _run_sample(args):
         "glimpse: wrote %s: %d patches of %dx%d from %d of %d image(s), seed %d"
         % (args.output, len(patches), w, w, len(kept), len(images), seed)
     )
-    if skipped:
-        print(
-            "glimpse: skipped %d image(s): %s"
-            % (len(skipped), ", ".join(p for p, _ in skipped)),
-            file=sys.stderr,
-        )
-        if args.strict:
-            print("glimpse: error: --strict and %d image(s) skipped" % len(skipped),
-                  file=sys.stderr)
-            return 1
-    if not kept:
-        print("glimpse: error: no image could be sampled", file=sys.stderr)
-        return 1
     return 0
 
 
