@@ -30,7 +30,7 @@ def _layer(text):
     return layer
 
 
-def _int_at_least(minimum):
+def _int_at_least(minimum, maximum=2**31 - 1):
     def parse(text):
         try:
             value = int(text)
@@ -39,6 +39,9 @@ def _int_at_least(minimum):
         if value < minimum:
             raise argparse.ArgumentTypeError("expected an integer >= %d, got %r"
                                              % (minimum, text))
+        if value > maximum:
+            raise argparse.ArgumentTypeError("expected an integer <= %d, got %r"
+                                             % (maximum, text))
         return value
     return parse
 
@@ -69,7 +72,7 @@ def add_parser(subparsers):
     parser.add_argument("--num-prototypes", type=_int_at_least(1), default=8,
                         help="prototypes imprinted for --layer S2 without --prototypes "
                         "(default: 8)")
-    parser.add_argument("--seed", type=_int_at_least(0), default=0,
+    parser.add_argument("--seed", type=_int_at_least(0, 2**63 - 1), default=0,
                         help="seed of that imprinting (default: 0)")
     parser.add_argument("--max-columns", type=_int_at_least(1), default=16,
                         help="at most this many bands or prototypes per row (default: 16)")
@@ -102,7 +105,8 @@ def LoadPrototypes(path):
     Raises
     ------
     ValueError
-        If the file cannot be read or holds no prototypes.
+        If the file cannot be read, holds no prototypes, or holds values that are not
+        finite or out of float32 range.
     """
     params = {}
     try:
@@ -120,6 +124,10 @@ def LoadPrototypes(path):
         if a.ndim != 4 or a.dtype.kind not in "iuf" or 0 in a.shape:
             raise ValueError("prototypes in %s must be non-empty real arrays (n, bands, k, k), "
                              "got shape %r dtype %s" % (path, a.shape, a.dtype))
+        bad = ~(np.abs(a.astype(np.float64)) <= np.finfo(np.float32).max)  # NaN is bad too
+        if bad.any():
+            raise ValueError("prototypes in %s must hold finite values within float32 range, "
+                             "got %r" % (path, a[bad][0].item()))
     return [a.astype(np.float32) for a in arrays], params
 
 
