@@ -183,7 +183,7 @@ def test_full_file_system(small, tmp_path, invoke):
         assert invoke("sample", small / "b.png", "-n", 2, "-w", 5, "-o", out).returncode == 0
         before = out.read_bytes()
         res = invoke("sample", small / "b.png", "-n", 2000, "-w", 5, "-o", out)
-        assert "No space left" in one_line_error(res, 1)
+        assert "No space left" in one_line_error(res, 1) and str(out) in res.stderr
         assert out.read_bytes() == before and temporaries(mnt) == []
         # prepare's PNG too
         png = mnt / "p.png"
