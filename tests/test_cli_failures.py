@@ -415,3 +415,22 @@ def test_show_keeps_the_previous_picture_on_a_full_disk(tmp_path, invoke, monkey
     res = invoke("show", "--kernels", "--zoom", 2, "-o", out)
     assert "No space left" in one_line_error(res, 1)
     assert out.read_bytes() == before and temporaries(tmp_path) == []
+
+
+def test_ctrl_c_while_the_command_loads(monkeypatch, capsys):
+    # A Ctrl-C while glimpse.cli is imported (numpy, Pillow: a good part of a second).
+    import types
+
+    from glimpse import __main__ as entry
+
+    class Interrupted(types.ModuleType):
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "glimpse.cli", Interrupted("glimpse.cli"))
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        assert entry.main() == 130
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    assert capsys.readouterr().err == "glimpse: interrupted\n"
