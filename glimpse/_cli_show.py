@@ -160,18 +160,25 @@ def _params_for(recorded, prototypes, num_scales):
 
 
 def _fail(message, status=1):
-    print("glimpse: error: %s" % message, file=sys.stderr)
+    """Report `message` in one line: a bad argument (status 2) as the other commands do."""
+    prefix = "glimpse show: error:" if status == 2 else "glimpse: error:"
+    print("%s %s" % (prefix, message), file=sys.stderr)
     return status
 
 
 def run(args):
     """Run ``glimpse show`` with parsed arguments; return the exit status."""
     if not args.output.lower().endswith(".png"):
-        return _fail("glimpse show: --output must end in .png, got %r" % args.output, 2)
+        return _fail("--output must end in .png, got %r" % args.output, 2)
+    directory = os.path.dirname(os.path.abspath(args.output))  # refused before any work
+    if not os.path.isdir(directory):
+        return _fail("the directory of --output must exist, got %s" % directory, 2)
+    if os.path.isdir(args.output):
+        return _fail("--output must be a file, got the directory %s" % args.output, 2)
     if args.layer is None and not args.kernels and args.prototypes is None:
-        return _fail("glimpse show: give --layer, --kernels or --prototypes", 2)
+        return _fail("give --layer, --kernels or --prototypes", 2)
     if args.kernels and args.layer is not None:
-        return _fail("glimpse show: --kernels and --layer draw different pictures; give one", 2)
+        return _fail("--kernels and --layer draw different pictures; give one", 2)
     prototypes, recorded = None, {}
     if args.prototypes is not None:
         try:
@@ -205,9 +212,6 @@ def run(args):
             return _fail(err)
         picture = show.ShowLayer(args.layer.name, data, zoom=args.zoom or 1,
                                  max_columns=args.max_columns)
-    directory = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(directory):
-        return _fail("glimpse show: the directory of --output does not exist: %s" % directory, 2)
     with atomic_write(args.output) as f:  # an existing file is replaced only by a complete one
         picture.save(f, format="PNG")
     print("glimpse: wrote %s (%dx%d)" % (args.output, picture.width, picture.height))

@@ -93,11 +93,16 @@ def test_show_s2_imprinted_and_from_a_file(tmp_path):
     (["--layer", "S1", "--kernels", "--output", "x.png"], 2, "give one"),
     (["--prototypes", "missing.npz", "--output", "x.png"], 1, "missing.npz"),
     (["/no/such/image.png", "--layer", "S1", "--output", "x.png"], 1, "image.png"),
+    (["/no/such/image.png", "--layer", "S1", "--output", "no/x.png"], 2,
+     "glimpse show: error: the directory of --output must exist"),
+    (["--kernels", "--output", "d.png"], 2, "glimpse show: error: --output must be a file"),
 ])
 def test_show_errors(tmp_path, monkeypatch, capsys, argv, status, message):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.png").mkdir()
     assert main(["show"] + argv) == status
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "error: glimpse" not in err, err
     assert not (tmp_path / "x.png").exists()
 
 
