@@ -653,8 +653,13 @@ def _one_line(text):
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    """Warnings (Pillow's on damaged files, ...) as one line each, without source lines."""
-    print("glimpse: warning: %s" % _one_line(message), file=sys.stderr)
+    """Warnings (Pillow's on damaged files, ...) as one line each, without source lines.
+
+    The line goes out in one write, so that worker processes sharing stderr do not
+    interleave their lines.
+    """
+    sys.stderr.write("glimpse: warning: %s\n" % _one_line(message))
+    sys.stderr.flush()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -434,3 +434,19 @@ def test_ctrl_c_while_the_command_loads(monkeypatch, capsys):
     finally:
         signal.signal(signal.SIGINT, handler)
     assert capsys.readouterr().err == "glimpse: interrupted\n"
+
+
+def test_a_warning_is_one_write(monkeypatch):
+    # Worker processes share stderr: a line written in pieces interleaves with theirs.
+    writes = []
+
+    class Stderr:
+        def write(self, text):
+            writes.append(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stderr", Stderr())
+    cli._show_warning(UserWarning("Corrupt EXIF\ndata"), UserWarning, "x.py", 1)
+    assert writes == ["glimpse: warning: Corrupt EXIF data\n"]
