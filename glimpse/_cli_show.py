@@ -169,7 +169,7 @@ def _fail(message, status=1):
 def run(args):
     """Run ``glimpse show`` with parsed arguments; return the exit status."""
     if not args.output.lower().endswith(".png"):
-        return _fail("--output must end in .png, got %r" % args.output, 2)
+        return _fail("--output must end with .png, got %r" % args.output, 2)
     directory = os.path.dirname(os.path.abspath(args.output))  # refused before any work
     if not os.path.isdir(directory):
         return _fail("the directory of --output must exist, got %s" % directory, 2)

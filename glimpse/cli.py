@@ -297,11 +297,11 @@ def check_output(path, suffix):
     """
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
-        raise UsageError("glimpse: error: output directory %s does not exist" % parent)
+        raise UsageError("glimpse: error: the directory of --output must exist, got %s" % parent)
     if os.path.isdir(path):
-        raise UsageError("glimpse: error: output %s is a directory" % path)
+        raise UsageError("glimpse: error: --output must be a file, got the directory %s" % path)
     if suffix and not path.lower().endswith(suffix):
-        raise UsageError("glimpse: error: output %s must end with %s" % (path, suffix))
+        raise UsageError("glimpse: error: --output must end with %s, got %r" % (suffix, path))
 
 
 @contextlib.contextmanager

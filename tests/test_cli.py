@@ -213,7 +213,7 @@ def test_output_that_is_a_file_path_under_a_file(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     res = run("sample", "-n", 2, "-w", 5, "-o", blocker / "x.npz")
-    assert res.returncode == 2 and "does not exist" in res.stderr
+    assert res.returncode == 2 and "the directory of --output must exist, got" in res.stderr
 
 
 def test_progress_bar_on_a_terminal(corpus, tmp_path):

@@ -1,5 +1,7 @@
 """Command-line values are checked with the shared vocabulary: one line, exit status 2."""
 
+import os
+
 import pytest
 
 from glimpse.cli import main
@@ -39,3 +41,20 @@ def test_prepare_refuses_aspect_ratio(tmp_path, capsys, value):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--aspect-ratio" in err and "must be" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", [["sample", "-n", "1", "-w", "3"], ["prepare"],
+                                     ["show", "--kernels"]])
+@pytest.mark.parametrize("output, message", [
+    ("no/x.EXT", "the directory of --output must exist, got "),
+    ("d.EXT", "--output must be a file, got the directory d."),
+    ("x.txt", "--output must end with .EXT, got 'x.txt'"),
+])
+def test_bad_outputs_are_usage_errors(tmp_path, monkeypatch, capsys, command, output, message):
+    ext = "npz" if command[0] == "sample" else "png"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ("d." + ext)).mkdir()
+    assert main(command + ["-o", output.replace("EXT", ext)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message.replace("EXT", ext) in err, err
+    assert sorted(os.listdir(tmp_path)) == ["d." + ext]
