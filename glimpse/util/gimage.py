@@ -247,18 +247,14 @@ def ScaledSize(size: Size, method: str, length: int, aspect_ratio: float = 1.0) 
     Raises
     ------
     ValueError
-        For an unknown method, or a 'scale and crop' height above ``2**31 - 1``.
+        For an unknown method, or an output side above ``2**31 - 1``.
     """
     width, height = _check_size(size)
     method = str(method)
     if method == "none":
         return width, height
     if method == "scale and crop":
-        other = max(1, int(length / aspect_ratio))
-        if other > _MAX_SIDE:
-            raise ValueError("length / aspect_ratio must be at most %d (the output height), "
-                             "got %d / %g = %d" % (_MAX_SIDE, length, aspect_ratio, other))
-        return length, other
+        return _within_sides(method, length, size, (length, max(1, int(length / aspect_ratio))))
     if method == "scale short edge":
         by_width = width <= height
     elif method == "scale long edge":
@@ -270,8 +266,16 @@ def ScaledSize(size: Size, method: str, length: int, aspect_ratio: float = 1.0) 
     else:
         raise ValueError("unknown resize method %r" % (method,))
     if by_width:
-        return length, max(1, height * length // width)
-    return max(1, width * length // height), length
+        return _within_sides(method, length, size, (length, max(1, height * length // width)))
+    return _within_sides(method, length, size, (max(1, width * length // height), length))
+
+
+def _within_sides(method, length, size, result):
+    if max(result) > _MAX_SIDE:
+        raise ValueError("%r to length %d of a %dx%d input must give at most %d pixels a side, "
+                         "got a size of %s" % (method, length, size[0], size[1], _MAX_SIDE,
+                                               result))
+    return result
 
 
 def ScaleAndCropSize(
