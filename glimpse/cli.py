@@ -272,11 +272,11 @@ def check_output(path, suffix):
     """
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
-        raise UsageError("glimpse: error: output directory %s does not exist" % parent)
+        raise UsageError("glimpse: error: the directory of --output must exist, got %s" % parent)
     if os.path.isdir(path):
-        raise UsageError("glimpse: error: output %s is a directory" % path)
+        raise UsageError("glimpse: error: --output must be a file, got the directory %s" % path)
     if suffix and not path.lower().endswith(suffix):
-        raise UsageError("glimpse: error: output %s must end with %s" % (path, suffix))
+        raise UsageError("glimpse: error: --output must end with %s, got %r" % (suffix, path))
 
 
 @contextlib.contextmanager
@@ -432,6 +432,20 @@ def _run_sample(args):
         patches = np.empty((0, w, w), np.float32)
         locations = np.empty((0, 3), np.int64)
         image_index = np.empty(0, np.int64)
+    if skipped:  # a failed run writes nothing: a previous file at the output path is kept
+        print(
+            "glimpse: skipped %d image(s): %s"
+            % (len(skipped), ", ".join(p for p, _ in skipped)),
+            file=sys.stderr,
+        )
+        if args.strict:
+            print("glimpse: error: --strict and %d image(s) skipped; %s not written"
+                  % (len(skipped), args.output), file=sys.stderr)
+            return 1
+    if not kept:
+        print("glimpse: error: no image could be sampled; %s not written" % args.output,
+              file=sys.stderr)
+        return 1
     with output_file(args.output) as f:
         np.savez(
             f,
@@ -454,19 +468,6 @@ def _run_sample(args):
         "glimpse: wrote %s: %d patches of %dx%d from %d of %d image(s), seed %d"
         % (args.output, len(patches), w, w, len(kept), len(images), seed)
     )
-    if skipped:
-        print(
-            "glimpse: skipped %d image(s): %s"
-            % (len(skipped), ", ".join(p for p, _ in skipped)),
-            file=sys.stderr,
-        )
-        if args.strict:
-            print("glimpse: error: --strict and %d image(s) skipped" % len(skipped),
-                  file=sys.stderr)
-            return 1
-    if not kept:
-        print("glimpse: error: no image could be sampled", file=sys.stderr)
-        return 1
     return 0
 
 
@@ -630,8 +631,13 @@ def _one_line(text):
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    """Warnings (Pillow's on damaged files, ...) as one line each, without source lines."""
-    print("glimpse: warning: %s" % _one_line(message), file=sys.stderr)
+    """Warnings (Pillow's on damaged files, ...) as one line each, without source lines.
+
+    The line goes out in one write, so that worker processes sharing stderr do not
+    interleave their lines.
+    """
+    sys.stderr.write("glimpse: warning: %s\n" % _one_line(message))
+    sys.stderr.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
