@@ -30,7 +30,7 @@ def _layer(text):
     return layer
 
 
-def _int_at_least(minimum):
+def _int_at_least(minimum, maximum=2**31 - 1):
     def parse(text):
         try:
             value = int(text)
@@ -39,6 +39,9 @@ def _int_at_least(minimum):
         if value < minimum:
             raise argparse.ArgumentTypeError("expected an integer >= %d, got %r"
                                              % (minimum, text))
+        if value > maximum:
+            raise argparse.ArgumentTypeError("expected an integer <= %d, got %r"
+                                             % (maximum, text))
         return value
     return parse
 
@@ -69,7 +72,7 @@ def add_parser(subparsers):
     parser.add_argument("--num-prototypes", type=_int_at_least(1), default=8,
                         help="prototypes imprinted for --layer S2 without --prototypes "
                         "(default: 8)")
-    parser.add_argument("--seed", type=_int_at_least(0), default=0,
+    parser.add_argument("--seed", type=_int_at_least(0, 2**63 - 1), default=0,
                         help="seed of that imprinting (default: 0)")
     parser.add_argument("--max-columns", type=_int_at_least(1), default=16,
                         help="at most this many bands or prototypes per row (default: 16)")
@@ -102,7 +105,8 @@ def LoadPrototypes(path):
     Raises
     ------
     ValueError
-        If the file cannot be read or holds no prototypes.
+        If the file cannot be read, holds no prototypes, or holds values that are not
+        finite or out of float32 range.
     """
     params = {}
     try:
@@ -120,6 +124,10 @@ def LoadPrototypes(path):
         if a.ndim != 4 or a.dtype.kind not in "iuf" or 0 in a.shape:
             raise ValueError("prototypes in %s must be non-empty real arrays (n, bands, k, k), "
                              "got shape %r dtype %s" % (path, a.shape, a.dtype))
+        bad = ~(np.abs(a.astype(np.float64)) <= np.finfo(np.float32).max)  # NaN is bad too
+        if bad.any():
+            raise ValueError("prototypes in %s must hold finite values within float32 range, "
+                             "got %r" % (path, a[bad][0].item()))
     return [a.astype(np.float32) for a in arrays], params
 
 
@@ -152,18 +160,25 @@ def _params_for(recorded, prototypes, num_scales):
 
 
 def _fail(message, status=1):
-    print("glimpse: error: %s" % message, file=sys.stderr)
+    """Report `message` in one line: a bad argument (status 2) as the other commands do."""
+    prefix = "glimpse show: error:" if status == 2 else "glimpse: error:"
+    print("%s %s" % (prefix, message), file=sys.stderr)
     return status
 
 
 def run(args):
     """Run ``glimpse show`` with parsed arguments; return the exit status."""
     if not args.output.lower().endswith(".png"):
-        return _fail("glimpse show: --output must end in .png, got %r" % args.output, 2)
+        return _fail("--output must end with .png, got %r" % args.output, 2)
+    directory = os.path.dirname(os.path.abspath(args.output))  # refused before any work
+    if not os.path.isdir(directory):
+        return _fail("the directory of --output must exist, got %s" % directory, 2)
+    if os.path.isdir(args.output):
+        return _fail("--output must be a file, got the directory %s" % args.output, 2)
     if args.layer is None and not args.kernels and args.prototypes is None:
-        return _fail("glimpse show: give --layer, --kernels or --prototypes", 2)
+        return _fail("give --layer, --kernels or --prototypes", 2)
     if args.kernels and args.layer is not None:
-        return _fail("glimpse show: --kernels and --layer draw different pictures; give one", 2)
+        return _fail("--kernels and --layer draw different pictures; give one", 2)
     prototypes, recorded = None, {}
     if args.prototypes is not None:
         try:
@@ -197,9 +212,6 @@ def run(args):
             return _fail(err)
         picture = show.ShowLayer(args.layer.name, data, zoom=args.zoom or 1,
                                  max_columns=args.max_columns)
-    directory = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(directory):
-        return _fail("glimpse show: the directory of --output does not exist: %s" % directory, 2)
     with atomic_write(args.output) as f:  # an existing file is replaced only by a complete one
         picture.save(f, format="PNG")
     print("glimpse: wrote %s (%dx%d)" % (args.output, picture.width, picture.height))

@@ -37,6 +37,7 @@ from .models.base.param import ASPECT_RATIO_RANGE, RESIZE_LENGTH_RANGE
 from .pools import POOLS, MakePool, WorkerError
 from .util import _allocator, _checks, gimage
 from .util.fileio import atomic_write
+from .util.imagefiles import WalkImages
 
 __all__ = [
     "main",
@@ -220,14 +221,6 @@ def progress_bar(total, quiet, desc=None, unit=" images"):
                 leave=True)
 
 
-def _raster_extensions():
-    """File extensions of raster formats Pillow can read (not EPS/PDF/WMF/MPEG)."""
-    Image.init()
-    vector = {"EPS", "PDF", "WMF", "MPEG"}
-    return {ext.lower() for ext, fmt in Image.registered_extensions().items()
-            if fmt in Image.OPEN and fmt not in vector}
-
-
 def collect_images(paths):
     """The image files named by `paths`, directories walked.
 
@@ -252,30 +245,12 @@ def collect_images(paths):
     """
     if not paths:
         return [str(glab.GetExampleImagePath())]
-    extensions = _raster_extensions()
     images = []
     for path in paths:
-        if not os.path.isdir(path):
+        if os.path.isdir(path):
+            images.extend(WalkImages(path))
+        else:
             images.append(path)
-            continue
-        found = []
-        seen = set()
-        for root, dirs, files in os.walk(path, followlinks=True):
-            try:
-                st = os.stat(root)
-            except OSError:
-                dirs[:] = []
-                continue
-            if (st.st_dev, st.st_ino) in seen:
-                dirs[:] = []
-                continue
-            seen.add((st.st_dev, st.st_ino))
-            dirs.sort()
-            found.extend(
-                os.path.join(root, name) for name in files
-                if os.path.splitext(name)[1].lower() in extensions
-            )
-        images.extend(sorted(found))
     return images
 
 
@@ -297,11 +272,11 @@ def check_output(path, suffix):
     """
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
-        raise UsageError("glimpse: error: output directory %s does not exist" % parent)
+        raise UsageError("glimpse: error: the directory of --output must exist, got %s" % parent)
     if os.path.isdir(path):
-        raise UsageError("glimpse: error: output %s is a directory" % path)
+        raise UsageError("glimpse: error: --output must be a file, got the directory %s" % path)
     if suffix and not path.lower().endswith(suffix):
-        raise UsageError("glimpse: error: output %s must end with %s" % (path, suffix))
+        raise UsageError("glimpse: error: --output must end with %s, got %r" % (suffix, path))
 
 
 @contextlib.contextmanager
@@ -385,6 +360,9 @@ def _build_parser():
     _add_resize_options(prepare, defaults=False)
     prepare.add_argument("--patches", help=".npz written by 'glimpse sample'")
     _cli_show.add_parser(sub)
+    from .experiment import cli as experiment_cli
+
+    experiment_cli.add_parsers(sub)
     parser.commands = list(sub.choices)  # for the message of a bare 'glimpse'
     return parser
 
@@ -472,6 +450,20 @@ def _run_sample(args):
         patches = np.empty((0, w, w), np.float32)
         locations = np.empty((0, 3), np.int64)
         image_index = np.empty(0, np.int64)
+    if skipped:  # a failed run writes nothing: a previous file at the output path is kept
+        print(
+            "glimpse: skipped %d image(s): %s"
+            % (len(skipped), ", ".join(p for p, _ in skipped)),
+            file=sys.stderr,
+        )
+        if args.strict:
+            print("glimpse: error: --strict and %d image(s) skipped; %s not written"
+                  % (len(skipped), args.output), file=sys.stderr)
+            return 1
+    if not kept:
+        print("glimpse: error: no image could be sampled; %s not written" % args.output,
+              file=sys.stderr)
+        return 1
     with output_file(args.output) as f:
         np.savez(
             f,
@@ -495,19 +487,6 @@ def _run_sample(args):
         "glimpse: wrote %s: %d patches of %dx%d from %d of %d image(s), seed %d"
         % (args.output, len(patches), w, w, len(kept), len(images), seed)
     )
-    if skipped:
-        print(
-            "glimpse: skipped %d image(s): %s"
-            % (len(skipped), ", ".join(p for p, _ in skipped)),
-            file=sys.stderr,
-        )
-        if args.strict:
-            print("glimpse: error: --strict and %d image(s) skipped" % len(skipped),
-                  file=sys.stderr)
-            return 1
-    if not kept:
-        print("glimpse: error: no image could be sampled", file=sys.stderr)
-        return 1
     return 0
 
 
@@ -671,8 +650,13 @@ def _one_line(text):
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    """Warnings (Pillow's on damaged files, ...) as one line each, without source lines."""
-    print("glimpse: warning: %s" % _one_line(message), file=sys.stderr)
+    """Warnings (Pillow's on damaged files, ...) as one line each, without source lines.
+
+    The line goes out in one write, so that worker processes sharing stderr do not
+    interleave their lines.
+    """
+    sys.stderr.write("glimpse: warning: %s\n" % _one_line(message))
+    sys.stderr.flush()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,21 @@ def _invoke(*args, cwd=None):
     return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sigint_not_ignored():
+    """Ctrl-C tests need SIGINT to reach their child processes.
+
+    A shell starts a background job (``pytest &``) with SIGINT ignored, and a child
+    process inherits that; a handler, by contrast, is reset to the default on exec.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        yield
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    else:
+        yield
+
+
 @pytest.fixture(scope="session")
 def invoke():
     """``invoke(*args, cwd=None)``: the glimpse command run in-process (fast).

@@ -96,17 +96,22 @@ def test_same_seed_same_file_whatever_workers(corpus, tmp_path):
 
 
 def test_strict_fails_on_skipped(corpus, tmp_path):
+    (tmp_path / "s.npz").write_bytes(b"previous")
     res = run("sample", corpus / "b.png", corpus / "tiny.png", "-n", 2, "-w", 8, "--strict",
               "--resize-method", "scale long edge", "--resize-length", 48,
               "--output", tmp_path / "s.npz")
     assert res.returncode == 1
     assert "tiny.png" in res.stderr and "--strict" in res.stderr
     assert "Traceback" not in res.stderr
+    assert (tmp_path / "s.npz").read_bytes() == b"previous"  # a failed run writes nothing
 
 
 def test_all_skipped_is_failure(corpus, tmp_path):
+    (tmp_path / "x.npz").write_bytes(b"previous")
     res = run("sample", corpus / "corrupt.png", "-n", 2, "-w", 8, "--output", tmp_path / "x.npz")
     assert res.returncode == 1 and "corrupt.png" in res.stderr
+    assert (tmp_path / "x.npz").read_bytes() == b"previous"
+    assert os.listdir(tmp_path) == ["x.npz"]
 
 
 def test_default_is_example_image(tmp_path):
@@ -226,7 +231,7 @@ def test_output_that_is_a_file_path_under_a_file(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     res = run("sample", "-n", 2, "-w", 5, "-o", blocker / "x.npz")
-    assert res.returncode == 2 and "does not exist" in res.stderr
+    assert res.returncode == 2 and "the directory of --output must exist, got" in res.stderr
 
 
 def test_progress_bar_on_a_terminal(corpus, tmp_path):

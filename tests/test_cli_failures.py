@@ -183,7 +183,7 @@ def test_full_file_system(small, tmp_path, invoke):
         assert invoke("sample", small / "b.png", "-n", 2, "-w", 5, "-o", out).returncode == 0
         before = out.read_bytes()
         res = invoke("sample", small / "b.png", "-n", 2000, "-w", 5, "-o", out)
-        assert "No space left" in one_line_error(res, 1)
+        assert "No space left" in one_line_error(res, 1) and str(out) in res.stderr
         assert out.read_bytes() == before and temporaries(mnt) == []
         # prepare's PNG too
         png = mnt / "p.png"
@@ -415,3 +415,38 @@ def test_show_keeps_the_previous_picture_on_a_full_disk(tmp_path, invoke, monkey
     res = invoke("show", "--kernels", "--zoom", 2, "-o", out)
     assert "No space left" in one_line_error(res, 1)
     assert out.read_bytes() == before and temporaries(tmp_path) == []
+
+
+def test_ctrl_c_while_the_command_loads(monkeypatch, capsys):
+    # A Ctrl-C while glimpse.cli is imported (numpy, Pillow: a good part of a second).
+    import types
+
+    from glimpse import __main__ as entry
+
+    class Interrupted(types.ModuleType):
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "glimpse.cli", Interrupted("glimpse.cli"))
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        assert entry.main() == 130
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    assert capsys.readouterr().err == "glimpse: interrupted\n"
+
+
+def test_a_warning_is_one_write(monkeypatch):
+    # Worker processes share stderr: a line written in pieces interleaves with theirs.
+    writes = []
+
+    class Stderr:
+        def write(self, text):
+            writes.append(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stderr", Stderr())
+    cli._show_warning(UserWarning("Corrupt EXIF\ndata"), UserWarning, "x.py", 1)
+    assert writes == ["glimpse: warning: Corrupt EXIF data\n"]

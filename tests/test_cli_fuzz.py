@@ -53,7 +53,7 @@ VALUES = {
     "--resize-method": ["scale short edge", "scale long edge", "scale width",
                         "scale height", "scale and crop", "none", "bogus", ""],
     "--resize-length": ["1", "8", "40", "0", "-5", "x", str(10**9)],
-    "--aspect-ratio": ["1", "0.5", "2", "0", "-1", "nan", "inf", "x"],
+    "--aspect-ratio": ["1", "0.5", "2", "0", "-1", "nan", "inf", "x", "1e-10", "1e-300", "1e300"],
     "--workers": ["1", "2", "0", "x"],
     "--pool": ["serial", "threads", "processes", "gpu", ""],
     "--max-pixels": ["1", "100", "1000000", "0", "x"],

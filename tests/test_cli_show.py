@@ -93,11 +93,16 @@ def test_show_s2_imprinted_and_from_a_file(tmp_path):
     (["--layer", "S1", "--kernels", "--output", "x.png"], 2, "give one"),
     (["--prototypes", "missing.npz", "--output", "x.png"], 1, "missing.npz"),
     (["/no/such/image.png", "--layer", "S1", "--output", "x.png"], 1, "image.png"),
+    (["/no/such/image.png", "--layer", "S1", "--output", "no/x.png"], 2,
+     "glimpse show: error: the directory of --output must exist"),
+    (["--kernels", "--output", "d.png"], 2, "glimpse show: error: --output must be a file"),
 ])
 def test_show_errors(tmp_path, monkeypatch, capsys, argv, status, message):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.png").mkdir()
     assert main(["show"] + argv) == status
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "error: glimpse" not in err, err
     assert not (tmp_path / "x.png").exists()
 
 
@@ -118,3 +123,26 @@ def test_load_prototypes_formats(tmp_path):
     np.save(tmp_path / "flat.npy", a[0])
     with pytest.raises(ValueError, match="n, bands, k, k"):
         LoadPrototypes(str(tmp_path / "flat.npy"))
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, 1e300])
+@pytest.mark.parametrize("layer", [[], ["--layer", "s2", "--num-scales", "1"]])
+def test_show_refuses_prototypes_not_finite_in_float32(tmp_path, capsys, value, layer):
+    a = np.ones((2, 4, 3, 3))
+    a[1, 2, 0, 1] = value
+    np.save(tmp_path / "p.npy", a)
+    out = tmp_path / "x.png"
+    assert main(["show", EXAMPLE, "--prototypes", str(tmp_path / "p.npy"), "--output", str(out)]
+                + layer) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "finite values within float32 range" in err[0], err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("zoom, status", [("2147483647", 1), ("9" * 20, 2)])
+def test_show_huge_zoom_is_one_line(tmp_path, capsys, zoom, status):
+    out = tmp_path / "x.png"
+    assert main(["show", "--kernels", "--zoom", zoom, "--output", str(out)]) == status
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "unexpected" not in err[0] and "zoom" in err[0], err
+    assert not out.exists()

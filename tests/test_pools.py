@@ -1,5 +1,6 @@
 """glimpse.pools: ordered bounded maps, errors from workers, Ctrl-C without orphans."""
 
+import concurrent.futures
 import operator
 import os
 import pickle
@@ -221,3 +222,39 @@ def test_waiting_for_a_slow_first_item_does_not_spin(monkeypatch):
                                 progress=done.append))
     assert results == [None, 1, 2, 3] and sum(done) == 4
     assert len(calls) < 10, len(calls)
+
+
+class _LateFuture(concurrent.futures.Future):
+    """A future that reports itself done only from its second ``done()`` call on."""
+
+    def __init__(self, result):
+        super().__init__()
+        self._value = result
+        self._asked = 0
+
+    def done(self):
+        self._asked += 1
+        if self._asked == 2:
+            self.set_result(self._value)
+        return super().done()
+
+
+class _LatePool(Pool):
+    """Chunks that finish between the pool's progress count and their removal."""
+
+    def _submit(self, func, chunk):
+        return _LateFuture([func(item) for item in chunk])
+
+    def _stop(self, cancel):
+        pass
+
+    def _wait(self, futures, timeout):
+        pass
+
+
+def test_progress_counts_a_chunk_that_finishes_after_the_count():
+    counted = []
+    with _LatePool(1) as pool:
+        results = list(pool.map(operator.neg, range(7), progress=counted.append))
+    assert results == [-i for i in range(7)]
+    assert sum(counted) == 7

@@ -50,6 +50,7 @@ POOLS: dict[str, type[Pool] | str] = {
     "serial": SerialPool,
     "threads": ThreadPool,
     "processes": ProcessPool,
+    "dask": "._dask:DaskPool",
 }
 
 #: The pool used when neither ``name`` nor ``GLIMPSE_POOL`` says otherwise.

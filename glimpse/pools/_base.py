@@ -214,6 +214,8 @@ class Pool:
                         self._count(pending, progress)
                     if not interrupt.pending:
                         while pending and pending[0][0].done():
+                            # Done since the last count: count it before it leaves the line.
+                            self._count((pending[0],), progress)
                             ready.append(self._result(pending.popleft()[0]))
                 interrupt.check()
                 for results in ready:

@@ -72,7 +72,8 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO]
     OSError
         If the temporary file cannot be created, written, flushed or renamed (for
         example a missing directory, no permission, or a full disk). The target is
-        then left as it was.
+        then left as it was. An error that names no file (a failed write) is given
+        `path` as its ``filename``.
 
     Notes
     -----
@@ -117,8 +118,10 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO]
             f.flush()
             os.fsync(f.fileno())
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(err, OSError) and err.filename is None and err.strerror is not None:
+            err.filename = path  # "[Errno 28] No space left on device: 'out.npz'"
         raise
     _fsync_directory(directory)

@@ -272,13 +272,18 @@ def ScaledSize(size: Size, method: str, length: int, aspect_ratio: float = 1.0) 
         Output (width, height). The scaled edge equals `length`; the other is
         ``other_edge * length // edge``, at least 1. For 'scale and crop' the
         result is ``(length, int(length / aspect_ratio))``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, or an output side above ``2**31 - 1``.
     """
     width, height = _check_size(size)
     method = str(method)
     if method == "none":
         return width, height
     if method == "scale and crop":
-        return length, max(1, int(length / aspect_ratio))
+        return _within_sides(method, length, size, (length, max(1, int(length / aspect_ratio))))
     if method == "scale short edge":
         by_width = width <= height
     elif method == "scale long edge":
@@ -290,8 +295,16 @@ def ScaledSize(size: Size, method: str, length: int, aspect_ratio: float = 1.0) 
     else:
         raise ValueError("unknown resize method %r" % (method,))
     if by_width:
-        return length, max(1, height * length // width)
-    return max(1, width * length // height), length
+        return _within_sides(method, length, size, (length, max(1, height * length // width)))
+    return _within_sides(method, length, size, (max(1, width * length // height), length))
+
+
+def _within_sides(method, length, size, result):
+    if max(result) > _MAX_SIDE:
+        raise ValueError("%r to length %d of a %dx%d input must give at most %d pixels a side, "
+                         "got a size of %s" % (method, length, size[0], size[1], _MAX_SIDE,
+                                               result))
+    return result
 
 
 def ScaleAndCropSize(
@@ -313,6 +326,11 @@ def ScaleAndCropSize(
         ratio, so that it covers `target`.
     box : (int, int, int, int)
         (left, top, right, bottom) of the centred crop in the scaled image.
+
+    Raises
+    ------
+    ValueError
+        If a side of the scaled size would exceed ``2**31 - 1``.
     """
     iw, ih = _check_size(size)
     w, h = _check_size(target, "target")
@@ -321,6 +339,10 @@ def ScaleAndCropSize(
         sw, sh = max(w, iw * h // ih), h
     else:
         sw, sh = w, max(h, ih * w // iw)
+    if max(sw, sh) > _MAX_SIDE:
+        raise ValueError("target %s must be covered by the %dx%d input scaled to at most %d "
+                         "pixels a side, got a scaled size of (%d, %d)"
+                         % ((w, h), iw, ih, _MAX_SIDE, sw, sh))
     left = (sw - w) // 2
     top = (sh - h) // 2
     return (sw, sh), (left, top, left + w, top + h)

@@ -20,6 +20,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from . import _checks
+
 __all__ = ["TileMaps", "LayerRows", "ShowLayer", "ShowKernels", "CAPTION_HEIGHT", "GAP",
            "BACKGROUND"]
 
@@ -87,6 +89,8 @@ def TileMaps(rows: Sequence[Sequence[np.ndarray]], caption: str = "", zoom: int 
     ------
     ValueError
         For no maps, a map that is not 2D or not finite, or a bad zoom.
+    MemoryError
+        If the picture needs more memory than the machine has (a huge zoom).
     """
     zoom = _positive(zoom, "zoom")
     rows = [[_to_bytes(m) for m in row] for row in rows]
@@ -103,6 +107,7 @@ def TileMaps(rows: Sequence[Sequence[np.ndarray]], caption: str = "", zoom: int 
         text_width = int(np.ceil(probe.textlength(caption, font=font)))
     width = max(GAP + columns * (cell_w + GAP), 2 * GAP + text_width)
     height = CAPTION_HEIGHT + GAP + len(rows) * (cell_h + GAP)
+    _checks.memory(height * width, "a picture of %dx%d pixels (zoom %d)", width, height, zoom)
     canvas = np.full((height, width), BACKGROUND, np.uint8)
     for r, row in enumerate(rows):
         for c, m in enumerate(row):

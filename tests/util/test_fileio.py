@@ -87,6 +87,7 @@ def test_disk_full_keeps_previous_file(tmp_path, monkeypatch):
         with atomic_write(target) as f:
             np.savez(f, x=np.zeros(100_000))
     assert info.value.errno == errno.ENOSPC
+    assert info.value.filename == str(target)  # the message names the file
     assert written  # the failure came from the flush to disk, after the data was written
     assert target.read_bytes() == before
     assert leftovers(tmp_path) == []

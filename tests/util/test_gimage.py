@@ -92,6 +92,21 @@ def test_scale_and_crop_size():
     assert gimage.ScaleAndCropSize((100, 100), (50, 50)) == ((50, 50), (0, 0, 50, 50))
 
 
+@pytest.mark.parametrize("make", [lambda: Image.new("L", (40, 30)),
+                                  lambda: np.zeros((30, 40), np.float32)])
+def test_scale_and_crop_beyond_the_largest_side_names_the_size(make):
+    # Covering (1, 2**31 - 1) needs a 40x30 input 2863311529 pixels wide.
+    with pytest.raises(ValueError, match=r"target \(1, 2147483647\) must be covered by the "
+                       r"40x30 input .*got a scaled size of \(2863311529, 2147483647\)"):
+        gimage.ScaleAndCropImage(make(), (1, 2**31 - 1))
+    with pytest.raises(ValueError, match=r"'scale and crop' to length 2147483647 of a 40x30 "
+                       r"input must give at most 2147483647 pixels a side, got a size of "
+                       r"\(2147483647, 214748364700\)"):
+        gimage.ScaledSize((40, 30), "scale and crop", 2**31 - 1, 0.01)
+    with pytest.raises(ValueError, match=r"got a size of \(2863311529, 2147483647\)"):
+        gimage.ScaledSize((40, 30), "scale short edge", 2**31 - 1)
+
+
 def test_scale_pil_keeps_mode():
     img = rgb_image()
     out = gimage.ScaleImage(img, (14, 12))

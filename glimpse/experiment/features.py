@@ -1,0 +1,290 @@
+"""Feature vectors: model layers flattened into one row per image."""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from ..backends import InputLoadError, InputSizeError
+from ..models.base import BuildLayer
+from ..models.base.layer import LayerSpec
+from ._io import atomic_write
+from ._pool import pool_for
+
+__all__ = ["ExtractFeatures", "ResolveLayers", "IterFeatures", "ComputeFeatures",
+           "WriteFeatures", "DEFAULT_BLOCK_SIZE"]
+
+#: Images handed to the pool at once, and so the most feature rows held at a time besides
+#: the output (see :func:`IterFeatures`).
+DEFAULT_BLOCK_SIZE = 128
+_COPY_CHUNK = 1 << 18
+
+
+def ResolveLayers(model, layers):
+    """The layers of `model` named by `layers` (names, ids or LayerSpecs), as a list."""
+    if isinstance(layers, (str, LayerSpec)):
+        layers = [layers]
+    layers = list(layers)
+    if not layers:
+        raise ValueError("layers must name at least one layer, got %r" % (layers,))
+    out = []
+    for layer in layers:
+        cls = model.LayerClass
+        try:
+            if isinstance(layer, str):
+                try:
+                    layer = cls.FromName(layer)
+                except ValueError:
+                    layer = cls.FromId(layer.lower())
+            else:
+                layer = cls.FromId(layer)
+        except ValueError:
+            raise ValueError("layers must be layers of %s (%s), got %r" % (
+                type(model).__name__, ", ".join(x.name for x in cls.AllLayers()), layer
+            )) from None
+        out.append(layer)
+    return out
+
+
+def _flatten(value, parts):
+    if isinstance(value, np.ndarray):
+        parts.append(value.reshape(-1))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _flatten(item, parts)
+    else:
+        raise TypeError("a layer's value must be an array or a list of arrays, got %s"
+                        % type(value).__name__)
+
+
+def _row(layers, state):
+    parts = []
+    for layer in layers:
+        if layer not in state:
+            raise ValueError("state has no %s layer" % layer.name)
+        _flatten(state[layer], parts)
+    if not parts:
+        return np.empty(0, np.float32)
+    return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+def ExtractFeatures(layers, states):
+    """Flatten the given layers of each state into one feature vector per state.
+
+    Parameters
+    ----------
+    layers : sequence of LayerSpec
+        The layers to use, in the order their values are concatenated.
+    states : sequence of State
+        Model states that hold every layer of `layers` (as :func:`BuildLayer` leaves them).
+
+    Returns
+    -------
+    ndarray of float32, shape (len(states), num_features)
+        Row i is state i's vector. The order of the values in a row: the layers in the order
+        given; within a layer, its value flattened depth first (a list of arrays, such as
+        one map per scale or one C2 vector per S2 kernel width, in list order), each array in
+        C order (for a map: band, then row, then column).
+
+    Raises
+    ------
+    ValueError
+        If a state lacks a layer, or the states give vectors of different lengths (layers
+        whose size depends on the image size need images prepared to one size).
+    """
+    if isinstance(layers, LayerSpec):
+        layers = [layers]
+    rows = [_row(layers, state) for state in states]
+    if not rows:
+        return np.empty((0, 0), np.float32)
+    sizes = {len(r) for r in rows}
+    if len(sizes) > 1:
+        raise ValueError("states give feature vectors of different lengths %s: the layers' "
+                         "sizes depend on the image size" % sorted(sizes))
+    return np.stack(rows)
+
+
+def _image_features(model, layers, image):
+    """Features of one image, or the reason it was skipped. Runs in a pool worker."""
+    try:
+        state = BuildLayer(model, layers, image, save_all=False)
+    except InputLoadError as err:
+        return None, "unreadable: %s" % (err.msg or err)
+    except InputSizeError as err:
+        return None, "too small: %s" % (err.msg or err)
+    return _row(layers, state), None
+
+
+def _block_size(block_size):
+    if block_size is None:
+        return DEFAULT_BLOCK_SIZE
+    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) \
+            or block_size < 1:
+        raise ValueError("block_size must be an integer >= 1, got %r" % (block_size,))
+    return int(block_size)
+
+
+def IterFeatures(model, images, layers, pool=None, block_size=None, progress=False):
+    """Compute feature vectors image by image, in order, in bounded memory.
+
+    Parameters
+    ----------
+    model : Model
+        The model (with its prototypes set if the layers need them).
+    images : sequence
+        Image paths (or anything :func:`BuildLayer` accepts).
+    layers : sequence of str or LayerSpec
+        The layers to flatten (see :func:`ExtractFeatures`).
+    pool : None, str or pool object
+        Where the images are computed (see :mod:`glimpse.pools`). A pool made here from a
+        name (or the default) is closed at the end.
+    block_size : int, optional
+        Images handed to the pool at once (default :data:`DEFAULT_BLOCK_SIZE`).
+    progress : bool
+        Show a progress bar (tqdm, on stderr).
+
+    Yields
+    ------
+    index : int
+        The image's position in `images`, increasing.
+    features : ndarray of float32 or None
+        Its feature vector, or None when the image was skipped.
+    reason : str or None
+        Why the image was skipped ("unreadable: ..." or "too small: ...").
+
+    Notes
+    -----
+    Memory: the images are handed to the pool `block_size` at a time, and a block's
+    results are yielded before the next block starts, so at most `block_size` feature
+    vectors are held at once (besides what the caller keeps), plus one model state per
+    worker while it computes. The results depend only on the model and the images, never
+    on the pool or its size.
+    """
+    layers = ResolveLayers(model, layers)
+    block = _block_size(block_size)
+    images = list(images)
+    func = functools.partial(_image_features, model, layers)
+    from tqdm.auto import tqdm
+
+    with pool_for(pool) as workers, tqdm(total=len(images), disable=not progress,
+                                         unit="image", leave=False) as bar:
+        kw = {"progress": bar.update} if progress else {}
+        for start in range(0, len(images), block):
+            results = workers.map(func, images[start:start + block], **kw)
+            for offset, (row, reason) in enumerate(results):
+                yield start + offset, row, reason
+
+
+def ComputeFeatures(model, images, layers, pool=None, block_size=None, progress=False):
+    """Feature vectors of a list of images, skipping those that cannot be computed.
+
+    Parameters are those of :func:`IterFeatures`.
+
+    Returns
+    -------
+    features : ndarray of float32, shape (num_kept, num_features)
+        One row per image that was computed, in order.
+    kept : ndarray of bool, shape (len(images),)
+        Which images have a row.
+    skipped : list of (int, str)
+        The index of each skipped image and the reason.
+    """
+    rows, kept, skipped = [], np.zeros(len(images), bool), []
+    for index, row, reason in IterFeatures(model, images, layers, pool, block_size, progress):
+        if row is None:
+            skipped.append((index, reason))
+        else:
+            if rows and len(row) != len(rows[0]):
+                raise ValueError("image %s gives %d features where earlier images gave %d: "
+                                 "the layers' sizes depend on the image size"
+                                 % (images[index], len(row), len(rows[0])))
+            rows.append(row)
+            kept[index] = True
+    if not rows:
+        return np.empty((0, 0), np.float32), kept, skipped
+    return np.stack(rows), kept, skipped
+
+
+def _write_npy_entry(zf, name, header_array_shape, raw, nbytes):
+    with zf.open(name + ".npy", "w", force_zip64=True) as entry:
+        np.lib.format.write_array_header_1_0(entry, {
+            "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+            "fortran_order": False, "shape": header_array_shape,
+        })
+        raw.seek(0)
+        remaining = nbytes
+        while remaining:
+            chunk = raw.read(min(remaining, _COPY_CHUNK))
+            if not chunk:
+                raise OSError("feature scratch file is shorter than expected")
+            entry.write(chunk)
+            remaining -= len(chunk)
+
+
+def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progress=False,
+                  extra=None):
+    """Compute feature vectors and write them to an ``.npz`` file as they arrive.
+
+    Rows go to a scratch file beside `path` as they are computed, so memory stays bounded
+    whatever the number of images (see :func:`IterFeatures`); the ``.npz`` is then written
+    atomically, the features copied into it in 256 KiB pieces.
+
+    Parameters
+    ----------
+    path : str
+        The output ``.npz``.
+    model, images, layers, pool, block_size, progress
+        As for :func:`IterFeatures`.
+    extra : dict of str to array, optional
+        More arrays to store in the file.
+
+    Returns
+    -------
+    kept : ndarray of bool, shape (len(images),)
+    skipped : list of (int, str)
+
+    Notes
+    -----
+    The file holds ``features`` (float32, one row per kept image), ``kept`` (bool, one per
+    image), ``image_paths`` (all images), ``skipped_paths`` and ``skipped_reasons``, and the
+    arrays of `extra`.
+    """
+    images = list(images)
+    kept = np.zeros(len(images), bool)
+    skipped = []
+    width = None
+    directory = os.path.dirname(os.path.abspath(path))
+    with tempfile.TemporaryFile(dir=directory) as raw:
+        for index, row, reason in IterFeatures(model, images, layers, pool, block_size,
+                                               progress):
+            if row is None:
+                skipped.append((index, reason))
+                continue
+            if width is None:
+                width = len(row)
+            elif len(row) != width:
+                raise ValueError("image %s gives %d features where earlier images gave %d"
+                                 % (images[index], len(row), width))
+            raw.write(np.ascontiguousarray(row, np.float32).tobytes())
+            kept[index] = True
+        rows = int(kept.sum())
+        arrays = {
+            "kept": kept,
+            "image_paths": np.array([str(p) for p in images], dtype=str),
+            "skipped_paths": np.array([str(images[i]) for i, _ in skipped], dtype=str),
+            "skipped_reasons": np.array([r for _, r in skipped], dtype=str),
+        }
+        arrays.update(extra or {})
+        with atomic_write(path) as f:
+            with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+                _write_npy_entry(zf, "features", (rows, width or 0), raw,
+                                 rows * (width or 0) * 4)
+                for name, value in arrays.items():
+                    with zf.open(name + ".npy", "w", force_zip64=True) as entry:
+                        np.lib.format.write_array(entry, np.asanyarray(value),
+                                                  allow_pickle=False)
+    return kept, skipped

@@ -1,0 +1,207 @@
+"""S2 prototypes for an experiment: imprinted from its training images, or drawn."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+
+from ..backends import InputLoadError, InputSizeError
+from . import _models
+from ._pool import pool_for
+from ._sklearn import require_sklearn
+from .experiment import SetPrototypes, SplitCorpus
+from .features import ResolveLayers
+
+__all__ = ["MakePrototypes", "PROTOTYPE_ALGORITHMS"]
+
+#: The prototype algorithms :func:`MakePrototypes` knows.
+PROTOTYPE_ALGORITHMS = ("imprint", "uniform", "shuffle", "histogram", "normal", "kmeans")
+
+_HISTOGRAM_BINS = 100
+#: kmeans clusters this many imprinted patches per prototype.
+KMEANS_SAMPLES_PER_PROTOTYPE = 10
+
+
+def _imprint(exp, layer, sizes, num, train, rng, normalize, pool):
+    """Imprint from the training images; unreadable ones are dropped and the draw redone."""
+    seed = rng.integers(2**63)
+    while True:
+        images = [exp.corpus.paths[i] for i in train]
+        if not images:
+            raise ValueError("the experiment has no training image to imprint from%s"
+                             % ("" if not exp.skipped else " (%d skipped, the last %s: %s)"
+                                % ((len(exp.skipped),) + tuple(exp.skipped[-1]))))
+        try:
+            results = _models.sample_patches_from_images(
+                exp.model, layer, sizes, num, images, rng=np.random.default_rng(seed),
+                normalize=normalize, pool=pool)
+        except (InputLoadError, InputSizeError) as err:
+            bad = _failed_path(err, images)
+            if bad is None:
+                raise
+            index = exp.corpus.paths.index(bad)
+            keep = np.ones(len(exp.corpus), bool)
+            keep[index] = False
+            kind = "unreadable" if isinstance(err, InputLoadError) else "too small"
+            exp.drop_images(keep, {index: "%s: %s" % (kind, err.msg or err)})
+            train = np.flatnonzero(exp.train_mask)
+            continue
+        patches = [np.asarray(p, np.float32) for p, _ in results]
+        locations = [np.asarray(loc, np.int64).copy() for _, loc in results]
+        for loc in locations:  # image index among the training images -> in the corpus
+            loc[:, 0] = train[loc[:, 0]]
+        return patches, locations
+
+
+def _failed_path(err, images):
+    source = getattr(err, "source", None)
+    path = getattr(source, "image_path", None)
+    if path is not None and str(path) in images:
+        return str(path)
+    match = re.search(r"images\[(\d+)\]", str(source if source is not None else err))
+    if match and int(match.group(1)) < len(images):
+        return images[int(match.group(1))]
+    text = str(err)
+    found = [image for image in images if image in text]
+    return max(found, key=len) if found else None
+
+
+def _normalise(patches):
+    flat = patches.reshape(len(patches), -1).astype(np.float64)
+    norms = np.sqrt((flat * flat).sum(axis=1))
+    return (flat / np.maximum(norms, 1e-12)[:, None]).astype(np.float32).reshape(patches.shape)
+
+
+def _spec(model, layer, kernel_sizes):
+    """(layer, kernel widths, normalise) for imprinting into `model`."""
+    if layer is None:
+        if not _models.has_s2(model):
+            raise ValueError("%s has no S2 prototypes: give layer and kernel_sizes to imprint "
+                             "from another layer" % type(model).__name__)
+        layer = "C1"
+    (layer,) = ResolveLayers(model, [layer])
+    if kernel_sizes is None:
+        kernel_sizes = getattr(model.params, "s2_kwidth", None)
+        if kernel_sizes is None:
+            raise ValueError("kernel_sizes must be given for %s" % type(model).__name__)
+    if isinstance(kernel_sizes, (int, np.integer)):
+        kernel_sizes = [kernel_sizes]
+    kernel_sizes = [int(k) for k in kernel_sizes]
+    normalize = bool(getattr(model.params, "s2_kernels_are_normed", False))
+    return layer, kernel_sizes, normalize
+
+
+def MakePrototypes(exp, num_prototypes, algorithm="imprint", pool=None, rng=None, layer=None,
+                   kernel_sizes=None):
+    """Make S2 prototypes from the experiment's training images and give them to its model.
+
+    Parameters
+    ----------
+    exp : Experiment
+        Its corpus must be set; the train/test split is drawn first if it is not yet
+        (:func:`SplitCorpus`), and only training images are used.
+    num_prototypes : int
+        Prototypes per S2 kernel width (>= 1).
+    algorithm : str
+        - "imprint": C1 patches at random images, scales and positions
+          (:func:`glimpse.prototypes.SamplePatchesFromImages`); their locations are kept.
+        - "uniform": values drawn uniformly from [0, 1).
+        - "shuffle": imprinted, then the values of each prototype shuffled.
+        - "histogram": values drawn from the histogram (100 bins) of the values of as many
+          imprinted patches.
+        - "normal": each value drawn from a normal distribution with the mean and standard
+          deviation of that position (band, row, column) over as many imprinted patches.
+        - "kmeans": the centres of scikit-learn's ``MiniBatchKMeans`` over
+          ``10 * num_prototypes`` imprinted patches.
+
+        When the model's S2 operation needs unit-norm kernels, each prototype is scaled to
+        unit length last.
+    pool : None, str or pool object
+        Where the imprinting images are computed.
+    rng : None, int or Generator
+        Default: the experiment's "prototypes" stream, so the same experiment seed gives the
+        same prototypes whatever the pool and its size.
+    layer, kernel_sizes : optional
+        Imprint from another layer or with other widths (default: C1 and the model's
+        ``s2_kwidth``). A model without S2 (the base model) needs both, and keeps the
+        patches in the experiment only.
+
+    Returns
+    -------
+    list of ndarray of float32
+        One array (num_prototypes, bands, k, k) per kernel width: the new
+        :attr:`Experiment.prototypes`.
+    """
+    if algorithm not in PROTOTYPE_ALGORITHMS:
+        raise ValueError("algorithm must be one of %s, got %r"
+                         % (", ".join(PROTOTYPE_ALGORITHMS), algorithm))
+    if isinstance(num_prototypes, bool) or not isinstance(num_prototypes, (int, np.integer)) \
+            or num_prototypes < 1:
+        raise ValueError("num_prototypes must be an integer >= 1, got %r" % (num_prototypes,))
+    num = int(num_prototypes)
+    exp.require_corpus()
+    if algorithm == "kmeans":
+        require_sklearn()
+    layer, sizes, normalize = _spec(exp.model, layer, kernel_sizes)
+    start = time.perf_counter()
+    if exp.train_mask is None:
+        SplitCorpus(exp)
+    train = np.flatnonzero(exp.train_mask)
+    rng = exp.rng("prototypes") if rng is None else np.random.default_rng(rng)
+    with pool_for(pool) as workers:
+        protos, locations = _make(exp, algorithm, num, layer, sizes, train, rng, workers)
+    if normalize:
+        protos = [_normalise(p) for p in protos]
+    protos = [np.ascontiguousarray(p, np.float32) for p in protos]
+    SetPrototypes(exp, protos, locations, algorithm)
+    exp.timing["prototypes"] = time.perf_counter() - start
+    return protos
+
+
+def _make(exp, algorithm, num, layer, sizes, train, rng, pool):
+    sample_count = num * KMEANS_SAMPLES_PER_PROTOTYPE if algorithm == "kmeans" else num
+    locations = None
+    if algorithm == "uniform":
+        shapes = _imprinted_shapes(exp, layer, sizes, train, pool)
+        protos = [rng.random((num,) + shape, dtype=np.float32) for shape in shapes]
+    else:
+        patches, locs = _imprint(exp, layer, sizes, sample_count, train, rng, False, pool)
+        if algorithm == "imprint":
+            protos, locations = patches, locs
+        elif algorithm == "shuffle":
+            protos = [rng.permuted(p.reshape(len(p), -1), axis=1).reshape(p.shape)
+                      for p in patches]
+        elif algorithm == "histogram":
+            protos = [_from_histogram(p, num, rng) for p in patches]
+        elif algorithm == "normal":
+            protos = [(rng.standard_normal(p.shape) * p.std(axis=0) + p.mean(axis=0))
+                      .astype(np.float32) for p in patches]
+        else:
+            protos = [_kmeans(p, num, rng) for p in patches]
+    return protos, locations
+
+
+def _imprinted_shapes(exp, layer, sizes, train, pool):
+    """The shape (bands, k, k) of one patch per width, from one imprinted patch."""
+    patches, _ = _imprint(exp, layer, sizes, 1, train, np.random.default_rng(0), False, pool)
+    return [p.shape[1:] for p in patches]
+
+
+def _from_histogram(patches, num, rng):
+    values = patches.reshape(-1).astype(np.float64)
+    counts, edges = np.histogram(values, bins=_HISTOGRAM_BINS)
+    size = num * int(np.prod(patches.shape[1:]))
+    bins = rng.choice(len(counts), size=size, p=counts / counts.sum())
+    drawn = edges[bins] + rng.random(size) * (edges[bins + 1] - edges[bins])
+    return drawn.astype(np.float32).reshape((num,) + patches.shape[1:])
+
+
+def _kmeans(patches, num, rng):
+    from sklearn.cluster import MiniBatchKMeans
+
+    flat = patches.reshape(len(patches), -1).astype(np.float64)
+    km = MiniBatchKMeans(n_clusters=num, n_init=3, random_state=int(rng.integers(2**31)))
+    km.fit(flat)
+    return km.cluster_centers_.astype(np.float32).reshape((num,) + patches.shape[1:])

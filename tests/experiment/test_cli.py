@@ -1,0 +1,104 @@
+import json
+
+import numpy as np
+import pytest
+
+from glimpse.cli import main
+from glimpse.experiment import LoadExperiment
+
+from .conftest import small_model
+
+
+@pytest.fixture
+def params_file(tmp_path):
+    path = tmp_path / "params.json"
+    path.write_text(json.dumps(small_model().params.AsDict()))
+    return str(path)
+
+
+def _run(capsys, *argv):
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_params_prints_the_defaults_and_reads_a_file(capsys, tmp_path, params_file):
+    status, out, _ = _run(capsys, "params")
+    defaults = small_model().ParamClass().AsDict()
+    assert status == 0 and json.loads(out) == defaults
+    status, out, _ = _run(capsys, "params", "--params", params_file)
+    assert status == 0
+    assert json.loads(out)["image_resize_length"] == small_model().params.image_resize_length
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[1, 2]", "must hold a JSON object"),
+    ("{nope", "is not JSON"),
+    ('{"no_such_param": 1}', "bad model parameters"),
+    ('{"image_resize_length": -3}', "bad model parameters"),
+])
+def test_bad_params_file_is_a_one_line_usage_error(capsys, tmp_path, content, message):
+    path = tmp_path / "p.json"
+    path.write_text(content)
+    status, _, err = _run(capsys, "params", "--params", path)
+    assert status == 2 and message in err and len(err.strip().splitlines()) == 1
+    status, _, err = _run(capsys, "params", "--params", tmp_path / "missing.json")
+    assert status == 2 and "cannot read --params" in err
+
+
+def test_usage_errors(capsys, tmp_path, tiny_corpus):
+    for argv, message in [
+        (["evaluate"], "give a CORPUS directory or --corpus-name"),
+        (["evaluate", tiny_corpus, "--corpus-name", "easy"], "one of them"),
+        (["evaluate", tmp_path / "missing"], "does not exist"),
+        (["evaluate", tiny_corpus, "-o", tmp_path / "x" / "e.npz"], "does not exist"),
+        (["evaluate", tiny_corpus, "-o", tmp_path / "e.txt"], "must end with .npz"),
+        (["evaluate", tiny_corpus, "--scheduler", "tcp://127.0.0.1:1"], "needs --pool dask"),
+        (["evaluate", tiny_corpus, "-n", "0"], "integer >= 1, got 0"),
+        (["imprint", tiny_corpus, "-o", tmp_path / "p.npz"], "-n/--num-prototypes"),
+    ]:
+        status, _, err = _run(capsys, *argv)
+        assert status == 2, (argv, err)
+        assert message in err and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+def test_evaluate_prints_score_and_timing_and_stores(capsys, tmp_path, tiny_corpus,
+                                                     params_file):
+    (tiny_corpus / "dark" / "broken.png").write_bytes(b"not an image")
+    out_file = tmp_path / "exp.npz"
+    status, out, err = _run(capsys, "evaluate", tiny_corpus, "--params", params_file, "-n", 4,
+                            "--seed", 3, "--pool", "serial", "-o", out_file, "-q")
+    assert status == 0, err
+    first = out.splitlines()[0]
+    assert first.startswith("accuracy 1.0000  AUC 1.0000")
+    assert out.splitlines()[1].startswith("time: ") and "features" in out
+    assert "skipped" in err and "broken.png" in err
+    exp = LoadExperiment(out_file)
+    assert exp.seed == 3 and len(exp.corpus) == 12 and exp.evaluations[0].score == 1.0
+    status, out, _ = _run(capsys, "evaluate", tiny_corpus, "--params", params_file, "-n", 4,
+                          "--cross-validate", "--folds", 3, "--classifier", "logreg", "-q")
+    assert status == 0 and "3-fold cross-validation over 12 images; logreg" in out
+
+
+def test_imprint_then_features(capsys, tmp_path, tiny_corpus, params_file):
+    protos = tmp_path / "protos.npz"
+    status, out, err = _run(capsys, "imprint", tiny_corpus, "--params", params_file, "-n", 5,
+                            "--seed", 1, "-o", protos)
+    assert status == 0, err
+    with np.load(protos) as npz:
+        assert npz["prototypes_0"].shape[0] == 5 and npz["locations_0"].shape == (5, 4)
+        assert int(npz["seed"]) == 1
+    features = tmp_path / "features.npz"
+    (tiny_corpus / "bright" / "03b.png").write_bytes(b"broken")
+    status, out, err = _run(capsys, "features", tiny_corpus, "--prototypes", protos, "-o",
+                            features, "-q")
+    assert status == 0, err
+    assert "skipped" in err and "03b.png: unreadable" in err
+    with np.load(features) as npz:
+        assert npz["features"].shape == (12, 5) and npz["kept"].sum() == 12
+        assert not npz["kept"][4] and npz["skipped_paths"][0].endswith("03b.png")
+        assert npz["labels"].tolist() == [0] * 7 + [1] * 6
+        assert npz["layers"].tolist() == ["C2"]
+    status, _, err = _run(capsys, "features", tiny_corpus, "--prototypes", features, "-o",
+                          tmp_path / "f2.npz")
+    assert status == 2 and "not written by 'glimpse imprint'" in err
