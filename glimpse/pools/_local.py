@@ -138,11 +138,21 @@ class ProcessPool(Pool):
 
     def _translate(self, err):
         if isinstance(err, BrokenProcessPool):
-            return WorkerError(
-                "a worker process died unexpectedly (killed by the system, "
-                "for example when out of memory)"
-            )
+            return WorkerError(self._DIED)
         return err
+
+    _DIED = ("a worker process died unexpectedly (killed by the system, "
+             "for example when out of memory)")
+
+    def _wait(self, futures, timeout):
+        super()._wait(futures, timeout)
+        # A worker killed while sending a result leaves half a message in the result
+        # pipe: the executor's manager thread then waits for the rest forever and never
+        # learns of the death, so the futures would never finish. Look at the workers.
+        executor = self._executor
+        processes = (getattr(executor, "_processes", None) or {}).values()
+        if any(process.exitcode is not None for process in list(processes)):
+            raise WorkerError(self._DIED)
 
     def _stop(self, cancel):
         executor = self._executor
