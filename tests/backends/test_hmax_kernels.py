@@ -118,10 +118,12 @@ def test_s_operations_match_reference(case, op):
     if got.size == 0:
         return
     if op == "DotProduct":
-        # Values grow with the window: within 4x the error of a plain float32 product.
+        # Values grow with the window: within 4x the error of a plain float32 product, or
+        # of one float32 rounding of the largest value (a plain product can be exact by luck).
         err_plain = np.abs(_float32_dot(data, kernels, scaling) - ref.astype(np.float64))
         err = np.abs(got.astype(np.float64) - ref)
-        assert err.max(initial=0) <= 4 * max(err_plain.max(initial=0), EPS32)
+        ulp = EPS32 * max(np.abs(ref).max(initial=0), 1.0)
+        assert err.max(initial=0) <= 4 * max(err_plain.max(initial=0), ulp)
     else:
         # S1/C1-like values (Norm*: |NDP| <= 1) and S2-like Rbf at beta 5.
         np.testing.assert_allclose(got, ref, rtol=0, atol=2e-5 if op != "Rbf" else 1e-4)
