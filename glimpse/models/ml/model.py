@@ -451,6 +451,7 @@ class Model(_base.Model):
         super().__init__(backend, params)
         self._s1_kernels = None
         self._s1_key = None  # the parameters generated kernels came from; None if user-set
+        self._s1_checked = None  # the parameters assigned kernels were validated against
         self._s2_kernels = None
         self._s2_key = None  # the parameters the S2 kernels were validated against
 
@@ -492,6 +493,10 @@ class Model(_base.Model):
         self._s1_kernels = _check_kernel_array(value, p.s1_kernel_shape,
                                                p.s1_kernels_are_normed, "s1_kernels")
         self._s1_key = None
+        self._s1_checked = self._s1_validation_key()
+
+    def _s1_validation_key(self):
+        return (self.params.s1_kernel_shape, self.params.s1_kernels_are_normed)
 
     @property
     def s2_kernels(self) -> list[np.ndarray] | None:
@@ -619,8 +624,12 @@ class Model(_base.Model):
             if kernels.shape != p.s1_kernel_shape:
                 raise ValueError("model.s1_kernels has shape %r, but the parameters need %r"
                                  % (kernels.shape, p.s1_kernel_shape))
-            kernels = _check_kernel_array(kernels, p.s1_kernel_shape, p.s1_kernels_are_normed,
-                                          "model.s1_kernels")
+            # generated kernels fit the parameters; assigned ones were validated on
+            # assignment, and again here only when the parameters changed since
+            if self._s1_key is None and (getattr(self, "_s1_checked", None)
+                                         != self._s1_validation_key()):
+                kernels = _check_kernel_array(kernels, p.s1_kernel_shape,
+                                              p.s1_kernels_are_normed, "model.s1_kernels")
             shrinking = len(gimage.ScalePyramidShapes(retina.shape, num_scales,
                                                       1.0 / p.scale_factor))
             if shrinking < num_scales:
@@ -637,7 +646,6 @@ class Model(_base.Model):
             bank = np.ascontiguousarray(kernels[:, :1])  # phase 0 only
         else:
             bank = kernels.reshape(orientations * phases, 1, p.s1_kwidth, p.s1_kwidth)
-        compute = self._operation(op)
         scratch = None  # responses of every phase, reused by every scale (level 0 is largest)
         if op is not SLayerOp.NORM_DOT_PRODUCT and phases > 1:
             h, w = self.backend.OutputMapShapeForInput(p.s1_kwidth, p.s1_kwidth, p.s1_sampling,
@@ -654,8 +662,8 @@ class Model(_base.Model):
                     h, w = self.backend.OutputMapShapeForInput(
                         p.s1_kwidth, p.s1_kwidth, p.s1_sampling, *level.shape)
                     out = scratch[:len(bank) * h * w].reshape(len(bank), h, w)
-                out = compute(level[np.newaxis], bank, bias=p.s1_bias, beta=p.s1_beta,
-                              scaling=p.s1_sampling, out=out)
+                out = self.backend._SOperation(SLayerOp(op).value, level[np.newaxis], bank,
+                                               p.s1_bias, p.s1_beta, p.s1_sampling, out)
             if op is SLayerOp.NORM_DOT_PRODUCT:
                 np.abs(out, out=out)
             elif phases > 1:
@@ -690,7 +698,7 @@ class Model(_base.Model):
         if self._s2_key != self._s2_validation_key():  # the parameters changed since assignment
             with _naming(Layer.S2):
                 prototypes = self._checked_s2(prototypes)
-        compute = self._operation(p.s2_operation)
+        op = SLayerOp(p.s2_operation).value
         maps = []
         for scale, c1 in enumerate(c1_maps):
             per_width = []
@@ -700,8 +708,9 @@ class Model(_base.Model):
                     raise _too_small(Layer.S2, scale, "C1", c1.shape[-2:], k,
                                      "s2_kwidth[%d]" % i)
                 with _naming(Layer.S2, scale):
-                    per_width.append(compute(c1, kernels, bias=p.s2_bias, beta=p.s2_beta,
-                                             scaling=p.s2_sampling))
+                    # the prototypes were validated on assignment (or just above)
+                    per_width.append(self.backend._SOperation(
+                        op, c1, kernels, p.s2_bias, p.s2_beta, p.s2_sampling))
             maps.append(per_width)
         return maps
 

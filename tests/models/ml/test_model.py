@@ -260,6 +260,15 @@ def test_kernel_validation():
     s1 = BuildLayer(m, Layer.S1, IMAGE)[Layer.S1][0]
     window = IMAGE[:5, :5].astype(np.float64)
     assert s1[1, 0, 0] == pytest.approx(window[2, 2] / np.sqrt((window ** 2).sum()), rel=1e-5)
+    # kernels assigned for DotProduct (not unit norm), then the operation needs unit norm:
+    # building S1 checks them again
+    m.params.s1_operation = "DotProduct"
+    m.s1_kernels = np.ones((2, 2, 5, 5))
+    BuildLayer(m, Layer.S1, IMAGE)
+    m.params.s1_operation = "NormDotProduct"
+    with pytest.raises(BackendError, match="unit norm") as info:
+        BuildLayer(m, Layer.S1, IMAGE)
+    assert info.value.layer is Layer.S1
     m.s1_kernels = None
     m.params.s1_kwidth = 7  # generated kernels follow the parameters
     assert m.s1_kernels.shape == (2, 2, 7, 7)
