@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import sys
+import threading
 
 import numpy as np
 
@@ -27,6 +29,30 @@ __all__ = [
 
 #: Largest |norm - 1| accepted for a kernel that must have unit norm.
 UNIT_NORM_TOLERANCE = 1e-4
+
+#: Largest S2 layer, in bytes, whose memory a thread keeps for its next image.
+REUSED_S2_BYTES = 64 << 20
+
+_per_thread = threading.local()
+
+
+def _s2_buffer(size):
+    """A float32 buffer of at least `size` values for the maps of one S2 layer.
+
+    The buffer of this thread's previous S2 layer when nothing refers to it any more (no
+    map of it is alive), else a new one, kept for next time when it holds at most
+    :data:`REUSED_S2_BYTES`. Reusing it spares what freeing a layer's maps at the end of
+    an image and allocating them again for the next costs: the allocator gives the pages
+    back to the system while the GIL is held, and they are faulted in afresh.
+    """
+    buffer = getattr(_per_thread, "s2", None)
+    # three references: the thread-local attribute, `buffer` and getrefcount's argument;
+    # any map (view) of the buffer that is still alive adds one
+    if buffer is not None and buffer.size >= size and sys.getrefcount(buffer) == 3:
+        return buffer
+    buffer = np.empty(size, ACTIVATION_DTYPE)
+    _per_thread.s2 = buffer if size * buffer.itemsize <= REUSED_S2_BYTES else None
+    return buffer
 
 
 class Layer(_base.Layer):
@@ -699,6 +725,12 @@ class Model(_base.Model):
             with _naming(Layer.S2):
                 prototypes = self._checked_s2(prototypes)
         op = SLayerOp(p.s2_operation).value
+        shapes = self._s2_shapes(c1_maps, prototypes)
+        if shapes is not None:  # all the maps in one buffer (see _s2_buffer)
+            with _naming(Layer.S2):
+                buffer = _s2_buffer(sum(math.prod(shape) for shape in shapes))
+            shapes = iter(shapes)
+            offset = 0
         maps = []
         for scale, c1 in enumerate(c1_maps):
             per_width = []
@@ -707,12 +739,32 @@ class Model(_base.Model):
                 if min(c1.shape[-2:]) < k:
                     raise _too_small(Layer.S2, scale, "C1", c1.shape[-2:], k,
                                      "s2_kwidth[%d]" % i)
+                out = None
+                if shapes is not None:
+                    shape = next(shapes)
+                    size = math.prod(shape)
+                    out = buffer[offset:offset + size].reshape(shape)
+                    offset += size
                 with _naming(Layer.S2, scale):
                     # the prototypes were validated on assignment (or just above)
                     per_width.append(self.backend._SOperation(
-                        op, c1, kernels, p.s2_bias, p.s2_beta, p.s2_sampling))
+                        op, c1, kernels, p.s2_bias, p.s2_beta, p.s2_sampling, out))
             maps.append(per_width)
         return maps
+
+    def _s2_shapes(self, c1_maps, prototypes):
+        """The shape of every S2 map (scales, then widths), or None when a C1 map is not a
+        3D array (the operation then says what is wrong with it)."""
+        p = self.params
+        shapes = []
+        for c1 in c1_maps:
+            if not isinstance(c1, np.ndarray) or c1.ndim != 3:
+                return None
+            for kernels in prototypes:
+                n, _, kh, kw = kernels.shape
+                shapes.append((n,) + self.backend.OutputMapShapeForInput(
+                    kh, kw, p.s2_sampling, c1.shape[1], c1.shape[2]))
+        return shapes
 
     @layer_builder(Layer.C2)
     def BuildC2(self, s2_maps):
