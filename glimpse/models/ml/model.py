@@ -30,29 +30,43 @@ __all__ = [
 #: Largest |norm - 1| accepted for a kernel that must have unit norm.
 UNIT_NORM_TOLERANCE = 1e-4
 
-#: Largest S2 layer, in bytes, whose memory a thread keeps for its next image.
-REUSED_S2_BYTES = 64 << 20
+#: Largest layer, in bytes, whose memory a thread keeps for its next image.
+REUSED_LAYER_BYTES = 64 << 20
 
 _per_thread = threading.local()
 
 
-def _s2_buffer(size):
-    """A float32 buffer of at least `size` values for the maps of one S2 layer.
+def _layer_buffer(layer, size):
+    """A float32 buffer of at least `size` values for the maps of one layer (S1 or S2).
 
-    The buffer of this thread's previous S2 layer when nothing refers to it any more (no
-    map of it is alive), else a new one, kept for next time when it holds at most
-    :data:`REUSED_S2_BYTES`. Reusing it spares what freeing a layer's maps at the end of
-    an image and allocating them again for the next costs: the allocator gives the pages
-    back to the system while the GIL is held, and they are faulted in afresh.
+    The buffer of this thread's previous such layer when nothing refers to it any more
+    (no map of it is alive), else a new one, kept for next time when it holds at most
+    :data:`REUSED_LAYER_BYTES`. Reusing it spares what freeing a layer's maps at the end
+    of an image and allocating them again for the next costs: the allocator gives the
+    pages back to the system while the GIL is held, and they are faulted in afresh.
     """
-    buffer = getattr(_per_thread, "s2", None)
-    # three references: the thread-local attribute, `buffer` and getrefcount's argument;
-    # any map (view) of the buffer that is still alive adds one
+    buffers = _per_thread.__dict__.setdefault("buffers", {})
+    buffer = buffers.get(layer)
+    # three references: the dict's, `buffer` and getrefcount's argument; any map (view)
+    # of the buffer that is still alive adds one
     if buffer is not None and buffer.size >= size and sys.getrefcount(buffer) == 3:
         return buffer
     buffer = np.empty(size, ACTIVATION_DTYPE)
-    _per_thread.s2 = buffer if size * buffer.itemsize <= REUSED_S2_BYTES else None
+    if size * buffer.itemsize <= REUSED_LAYER_BYTES:
+        buffers[layer] = buffer
+    else:
+        buffers.pop(layer, None)
     return buffer
+
+
+def _buffer_views(buffer, shapes):
+    """Consecutive C-contiguous views of `buffer` with the given shapes."""
+    views, offset = [], 0
+    for shape in shapes:
+        size = math.prod(shape)
+        views.append(buffer[offset:offset + size].reshape(shape))
+        offset += size
+    return views
 
 
 class Layer(_base.Layer):
@@ -673,17 +687,24 @@ class Model(_base.Model):
         else:
             bank = kernels.reshape(orientations * phases, 1, p.s1_kwidth, p.s1_kwidth)
         scratch = None  # responses of every phase, reused by every scale (level 0 is largest)
+        outs = None  # else the maps themselves, in one buffer (see _layer_buffer)
         if op is not SLayerOp.NORM_DOT_PRODUCT and phases > 1:
             h, w = self.backend.OutputMapShapeForInput(p.s1_kwidth, p.s1_kwidth, p.s1_sampling,
                                                        *pyramid[0].shape)
             scratch = np.empty(len(bank) * h * w, ACTIVATION_DTYPE)
+        elif all(min(level.shape) >= p.s1_kwidth for level in pyramid):
+            shapes = [(len(bank),) + self.backend.OutputMapShapeForInput(
+                p.s1_kwidth, p.s1_kwidth, p.s1_sampling, *level.shape) for level in pyramid]
+            with _naming(Layer.S1):
+                buffer = _layer_buffer("S1", sum(math.prod(shape) for shape in shapes))
+            outs = _buffer_views(buffer, shapes)
         maps = []
         for scale, level in enumerate(pyramid):
             if min(level.shape) < p.s1_kwidth:
                 raise _too_small(Layer.S1, scale, "pyramid level", level.shape, p.s1_kwidth,
                                  "s1_kwidth")
             with _naming(Layer.S1, scale):
-                out = None
+                out = None if outs is None else outs[scale]
                 if scratch is not None:
                     h, w = self.backend.OutputMapShapeForInput(
                         p.s1_kwidth, p.s1_kwidth, p.s1_sampling, *level.shape)
@@ -726,11 +747,10 @@ class Model(_base.Model):
                 prototypes = self._checked_s2(prototypes)
         op = SLayerOp(p.s2_operation).value
         shapes = self._s2_shapes(c1_maps, prototypes)
-        if shapes is not None:  # all the maps in one buffer (see _s2_buffer)
+        if shapes is not None:  # all the maps in one buffer (see _layer_buffer)
             with _naming(Layer.S2):
-                buffer = _s2_buffer(sum(math.prod(shape) for shape in shapes))
-            shapes = iter(shapes)
-            offset = 0
+                buffer = _layer_buffer("S2", sum(math.prod(shape) for shape in shapes))
+            outs = iter(_buffer_views(buffer, shapes))
         maps = []
         for scale, c1 in enumerate(c1_maps):
             per_width = []
@@ -739,12 +759,7 @@ class Model(_base.Model):
                 if min(c1.shape[-2:]) < k:
                     raise _too_small(Layer.S2, scale, "C1", c1.shape[-2:], k,
                                      "s2_kwidth[%d]" % i)
-                out = None
-                if shapes is not None:
-                    shape = next(shapes)
-                    size = math.prod(shape)
-                    out = buffer[offset:offset + size].reshape(shape)
-                    offset += size
+                out = None if shapes is None else next(outs)
                 with _naming(Layer.S2, scale):
                     # the prototypes were validated on assignment (or just above)
                     per_width.append(self.backend._SOperation(

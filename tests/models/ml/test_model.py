@@ -418,3 +418,26 @@ def test_s2_memory_reused_per_thread_only():
         want = model.backend.Rbf(want, model.s2_kernels[0], beta=model.params.s2_beta)
         assert want.min() > 0
         assert results[i].tobytes() == want.tobytes()
+
+
+def test_s1_maps_alive_are_never_reused_and_freed_ones_are():
+    model = Model(params=Params(num_scales=3))
+    images = [smooth_image((72, 80), seed) for seed in (8, 9)]
+    kept = BuildLayer(model, Layer.S1, images[0])[Layer.S1][1]
+    copy = kept.copy()
+    other = BuildLayer(model, Layer.S1, images[1])[Layer.S1]
+    np.testing.assert_array_equal(kept, copy)
+    assert not any(np.shares_memory(kept, m) for m in other)
+    reference = Model(NumpyBackend(), Params(num_scales=3))
+    for image in images + images:
+        got = BuildLayer(model, Layer.S1, image)[Layer.S1]
+        want = BuildLayer(reference, Layer.S1, image)[Layer.S1]
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, atol=2e-5)
+        del got
+    del other, kept
+    first = BuildLayer(model, Layer.S1, images[0])[Layer.S1][0]
+    address = first.__array_interface__["data"][0]
+    del first
+    again = BuildLayer(model, Layer.S1, images[1])[Layer.S1][0]
+    assert again.__array_interface__["data"][0] == address
