@@ -23,8 +23,9 @@ the probe counts during that wait, which hides most of the GIL-held time. The st
 * C1, S2, C2: each from a state holding the layer below;
 * image: SOURCE -> C2, the whole path of one image.
 
-Two images on two threads. Each round times one image (SOURCE -> C2) on one thread, and
-two images on two threads started together; "2 threads / 1" is the median of the per-round
+Two images on two threads. Two worker threads live through the run (as a thread pool's
+do). Each round times one image (SOURCE -> C2) on one worker, and two images on the two
+workers started together; "2 threads / 1" is the median of the per-round
 ratios of their wall times (1.0: the second image was free; 2.0: the threads ran one after
 the other). The same is measured, in the same rounds, for a pure BLAS control (about an
 image's worth of matrix products), which says what the machine gives two threads at the
@@ -38,6 +39,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import platform  # noqa: E402
+import queue  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -111,27 +113,47 @@ def _probe_rate(work, seconds, interval):
     return count[0] / elapsed
 
 
-def _two_vs_one(work_a, work_b):
-    """(wall seconds of work_a alone, wall seconds and CPU seconds of both on two threads)."""
-    t0 = time.perf_counter()
-    work_a()
-    one = time.perf_counter() - t0
-    barrier = threading.Barrier(3)
+class _Workers:
+    """Two threads that live as long as the benchmark, as a pool's do (a thread keeps
+    buffers from one image to the next)."""
 
-    def run(work):
-        barrier.wait()
-        work()
+    def __init__(self):
+        self.requests = [queue.Queue(), queue.Queue()]
+        self.done = queue.Queue()
+        self.threads = [threading.Thread(target=self._serve, args=(q,), daemon=True)
+                        for q in self.requests]
+        for t in self.threads:
+            t.start()
 
-    threads = [threading.Thread(target=run, args=(w,)) for w in (work_a, work_b)]
-    for t in threads:
-        t.start()
-    c0 = time.process_time()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    two = time.perf_counter() - t0
-    cpu = time.process_time() - c0
+    def _serve(self, requests):
+        while True:
+            work = requests.get()
+            if work is None:
+                return
+            work()
+            self.done.put(None)
+
+    def run(self, works):
+        """Wall seconds and CPU seconds (whole process) of ``works`` run one per thread."""
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        for requests, work in zip(self.requests, works):
+            requests.put(work)
+        for _ in works:
+            self.done.get()
+        return time.perf_counter() - t0, time.process_time() - c0
+
+    def close(self):
+        for requests in self.requests:
+            requests.put(None)
+        for t in self.threads:
+            t.join()
+
+
+def _two_vs_one(workers, work_a, work_b):
+    """(wall seconds of work_a alone on one worker, wall and CPU seconds of both on two)."""
+    one, _ = workers.run([work_a])
+    two, cpu = workers.run([work_a, work_b])
     return one, two, cpu
 
 
@@ -187,6 +209,10 @@ def main():
         ratios = {"model": [], "blas": []}
         usage = {"model": [], "blas": []}
         order = random.Random(0)
+        workers = _Workers()
+        other_blas = _Blas()
+        for _ in range(2):  # warm the workers (and their buffers) up
+            _two_vs_one(workers, images[0], images[1])
         for _ in range(args.rounds):
             keys = list(stages) + ["blas"]
             order.shuffle(keys)
@@ -202,11 +228,12 @@ def main():
             for _ in range(args.pairs):
                 for key in order.sample(["model", "blas"], 2):
                     if key == "model":
-                        one, two, used = _two_vs_one(images[0], images[1])
+                        one, two, used = _two_vs_one(workers, images[0], images[1])
                     else:
-                        one, two, used = _two_vs_one(blas, _Blas())
+                        one, two, used = _two_vs_one(workers, blas, other_blas)
                     ratios[key].append(two / one)
                     usage[key].append(used / two)
+        workers.close()
     print("glimpse %s, Python %s, numpy %s, %s, %d CPUs" % (
         glimpse.__version__, platform.python_version(), np.__version__, platform.machine(),
         os.cpu_count()))

@@ -55,6 +55,8 @@ _RBF_TOLERANCE = 4e-6
 
 _NONE = np.zeros((0, 0), np.float32)
 
+_F32_EPS = float(np.finfo(np.float32).eps)
+
 
 #: Names of the instruction-set levels of the vector loops.
 ISA_NAMES = ("baseline", "AVX2", "AVX-512")
@@ -98,7 +100,7 @@ def _s_operation(data, kernels, scaling, out, mode, bias, coef):
         # (rounding of the norms and of the float32 product), so v is off by about
         # beta v 4 eps (||x||^2 + ||w||^2); where that may exceed _RBF_TOLERANCE, the
         # epilogue sums the distance again directly.
-        refine = _RBF_TOLERANCE / (-coef * 4 * float(np.finfo(np.float32).eps))
+        refine = _RBF_TOLERANCE / (-coef * 4 * _F32_EPS)
     else:
         center = np.zeros(depth, np.float32)
         ww = np.zeros(0, np.float32)
