@@ -472,6 +472,12 @@ class Model(_base.Model):
     :func:`glimpse.prototypes.ImprintS2Prototypes`) before S2 is built. Both
     are validated on assignment.
 
+    The S1 maps of an image are views of one buffer, and so are its S2 maps.
+    A thread keeps that buffer (when it holds at most
+    :data:`REUSED_LAYER_BYTES`) and reuses it for its next image once no map
+    of it is referenced any more, which spares freeing and faulting in that
+    memory for every image.
+
     Examples
     --------
     >>> import numpy as np
