@@ -614,9 +614,6 @@ class Model(_base.Model):
 
     # ---- builders --------------------------------------------------------------------------
 
-    def _operation(self, op):
-        return getattr(self.backend, SLayerOp(op).value)
-
     def NumScales(self, retina_shape) -> int:
         """The number of scales used for a retina of this shape.
 
