@@ -30,6 +30,8 @@ at run time (:func:`glimpse._hmax.isa`); all give bit-identical results. Every k
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ._compiled import _hmax
@@ -54,6 +56,32 @@ _DIRECT_MAX_KERNELS = 8
 _RBF_TOLERANCE = 4e-6
 
 _NONE = np.zeros((0, 0), np.float32)
+
+_F32_EPS = float(np.finfo(np.float32).eps)
+
+#: Most bytes a thread keeps of one scratch array between calls.
+_KEPT_SCRATCH_BYTES = 16 << 20
+
+_per_thread = threading.local()
+
+
+def _scratch(name, shape, dtype):
+    """An uninitialised array for the scratch ``name`` of this thread's current call.
+
+    The memory of the thread's previous call when it is large enough (a scratch array never
+    leaves the call that asked for it, and a thread makes one call at a time), so that the
+    allocator does not give it back to the system and fault it in again on every call.
+    """
+    arrays = _per_thread.__dict__.setdefault("scratch", {})
+    size = 1
+    for side in shape:
+        size *= side
+    array = arrays.get(name)
+    if array is None or array.size < size or array.dtype != dtype:
+        array = np.empty(size, dtype)
+        if array.nbytes <= _KEPT_SCRATCH_BYTES:
+            arrays[name] = array
+    return array[:size].reshape(shape)
 
 
 #: Names of the instruction-set levels of the vector loops.
@@ -89,16 +117,17 @@ def _s_operation(data, kernels, scaling, out, mode, bias, coef):
     out2d = out.reshape(n, positions)
     flat = kernels.reshape(n, depth)
     if mode == _hmax.RBF:
-        center = np.empty(depth, np.float32)
-        matrix = np.empty((n, depth), np.float32)  # -2 (w - c): the product is -2 <x - c, w - c>
-        ww = np.empty(n, np.float32)
+        center = _scratch("center", (depth,), np.float32)
+        # -2 (w - c): the product is -2 <x - c, w - c>
+        matrix = _scratch("matrix", (n, depth), np.float32)
+        ww = _scratch("ww", (n,), np.float32)
         _hmax.center_kernels(flat, center, matrix, ww)
         norm = _hmax.NORM_SQUARED
         # The distance of a value v is off by about 4 eps (||x||^2 + ||w||^2) at most
         # (rounding of the norms and of the float32 product), so v is off by about
         # beta v 4 eps (||x||^2 + ||w||^2); where that may exceed _RBF_TOLERANCE, the
         # epilogue sums the distance again directly.
-        refine = _RBF_TOLERANCE / (-coef * 4 * float(np.finfo(np.float32).eps))
+        refine = _RBF_TOLERANCE / (-coef * 4 * _F32_EPS)
     else:
         center = np.zeros(depth, np.float32)
         ww = np.zeros(0, np.float32)
@@ -106,9 +135,9 @@ def _s_operation(data, kernels, scaling, out, mode, bias, coef):
         refine = 0.0
         norm = _hmax.NORM_NONE if mode == _hmax.DOT else _hmax.NORM_INVERSE
     chunk = max(1, min(positions, _SCRATCH_BYTES // (4 * depth)))
-    scratch = np.empty(depth * chunk, np.float32)
-    acc = np.empty(chunk, np.float64)
-    vec = np.empty(chunk, np.float32)
+    scratch = _scratch("cols", (depth * chunk,), np.float32)
+    acc = _scratch("acc", (chunk,), np.float64)
+    vec = _scratch("vec", (chunk,), np.float32)
     for p0 in range(0, positions, chunk):
         p1 = min(positions, p0 + chunk)
         cols = scratch[: depth * (p1 - p0)].reshape(depth, p1 - p0)

@@ -42,6 +42,7 @@ __all__ = ["Backend", "DEFAULT_BIAS", "DEFAULT_BETA", "LANCZOS", "BILINEAR", "BI
            "MAX_SIDE"]
 
 _F32 = np.dtype(np.float32)
+_S_OPERATIONS = ("DotProduct", "NormDotProduct", "Rbf", "NormRbf")
 _F64 = np.dtype(np.float64)
 _U8 = np.dtype(np.uint8)
 _INTP = np.dtype(np.intp)
@@ -336,11 +337,17 @@ class Backend(abc.ABC):
                 raise ValueError("out must not share memory with %s" % name)
         return out
 
-    def _s_arguments(self, data, kernels, bias, beta, scaling, out, what):
-        """Checked arguments of an S operation: (data, kernels, bias, beta, scaling, out)."""
+    def _s_arguments(self, data, kernels, bias, beta, scaling, out, what,
+                     kernels_checked=False):
+        """Checked arguments of an S operation: (data, kernels, bias, beta, scaling, out).
+
+        With ``kernels_checked``, ``kernels`` is a finite, float32, C-contiguous 4D ndarray
+        (see :meth:`_SOperation`) and its values are not read again.
+        """
         original_data, original_kernels = data, kernels
         data = _checks.float32_array(data, "data", 3)
-        kernels = _checks.float32_array(kernels, "kernels", 4)
+        if not kernels_checked:
+            kernels = _checks.float32_array(kernels, "kernels", 4)
         if data.shape[0] < 1:
             raise ValueError("data must have at least one band, got shape %r" % (data.shape,))
         if kernels.shape[1] != data.shape[0]:
@@ -361,6 +368,51 @@ class Backend(abc.ABC):
         out = self._output(out, shape, [(n, a) for n, a in inputs if isinstance(a, np.ndarray)],
                            what)
         return data, kernels, bias, beta, s, out
+
+    def _SOperation(self, op, data, kernels, bias, beta, scaling, out=None):
+        """The S operation called ``op`` on kernels whose values were checked before.
+
+        For a model's own kernels, validated once when they were set or generated: the
+        public methods read every kernel value on every call to check that it is finite,
+        which this skips. ``kernels`` must be a float32, C-contiguous, 4D ndarray of
+        finite values (its type, dtype, layout and shape are still checked); ``data``,
+        ``bias``, ``beta``, ``scaling`` and ``out`` are validated as by the public method.
+
+        Parameters
+        ----------
+        op : str
+            "DotProduct", "NormDotProduct", "Rbf" or "NormRbf".
+        data, kernels, bias, beta, scaling, out
+            As for the public method ``op``; ``bias`` and ``beta`` are passed by the
+            caller (None where the operation ignores them).
+
+        Returns
+        -------
+        ndarray of float32, shape (n, h, w)
+            As the public method ``op``.
+        """
+        if op not in _S_OPERATIONS:
+            raise ValueError("op must be one of %s, got %s"
+                             % (", ".join(_S_OPERATIONS), _checks.show(op)))
+        if not (isinstance(kernels, np.ndarray) and kernels.dtype == _F32
+                and kernels.ndim == 4 and kernels.flags.c_contiguous):
+            raise TypeError("kernels must be a float32, C-contiguous 4D numpy array whose "
+                            "values were checked, got %s" % _checks.show(kernels))
+        data, kernels, bias, beta, s, out = self._s_arguments(
+            data, kernels, bias, beta, scaling, out, op, kernels_checked=True)
+        if op in ("NormDotProduct", "NormRbf") and bias is None:
+            raise TypeError("bias must be a real number, got None")
+        if op in ("Rbf", "NormRbf") and beta is None:
+            raise TypeError("beta must be a real number, got None")
+        if out.size == 0:
+            return out
+        if op == "DotProduct":
+            return self._DotProduct(data, kernels, s, out)
+        if op == "NormDotProduct":
+            return self._NormDotProduct(data, kernels, bias, s, out)
+        if op == "Rbf":
+            return self._Rbf(data, kernels, beta, s, out)
+        return self._NormRbf(data, kernels, bias, beta, s, out)
 
     # -- public operations ----------------------------------------------------------------
 

@@ -133,23 +133,22 @@ def real(value, name: str, minimum: float | None = None, maximum: float | None =
     ValueError
         If it is NaN, infinite, too large for a float, or out of bounds.
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    if type(value) is not float and (isinstance(value, (bool, np.bool_))
+                                     or not isinstance(value, numbers.Real)):
         raise TypeError("%s must be a real number, got %s" % (name, show(value)))
+    try:
+        result = float(value)
+    except OverflowError:
+        result = math.inf
+    if (math.isfinite(result)
+            and (minimum is None or not (result < minimum or (low_open and result == minimum)))
+            and (maximum is None or not (result > maximum or (high_open and result == maximum)))):
+        return result
     lo = "" if minimum is None else ("> %s" if low_open else ">= %s") % (minimum,)
     hi = "" if maximum is None else ("< %s" if high_open else "<= %s") % (maximum,)
     bounds = " and ".join(b for b in (lo, hi) if b)
     want = "a finite real number" + (" " + bounds if bounds else "")
-    try:
-        result = float(value)
-    except OverflowError:
-        raise ValueError("%s must be %s, got %s" % (name, want, show(value))) from None
-    if not math.isfinite(result):
-        raise ValueError("%s must be %s, got %s" % (name, want, show(value)))
-    if minimum is not None and (result < minimum or (low_open and result == minimum)):
-        raise ValueError("%s must be %s, got %s" % (name, want, show(value)))
-    if maximum is not None and (result > maximum or (high_open and result == maximum)):
-        raise ValueError("%s must be %s, got %s" % (name, want, show(value)))
-    return result
+    raise ValueError("%s must be %s, got %s" % (name, want, show(value)))
 
 
 def array(value, name: str, ndim: int | tuple[int, ...] | None = None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import sys
+import threading
 
 import numpy as np
 
@@ -27,6 +29,44 @@ __all__ = [
 
 #: Largest |norm - 1| accepted for a kernel that must have unit norm.
 UNIT_NORM_TOLERANCE = 1e-4
+
+#: Largest layer, in bytes, whose memory a thread keeps for its next image.
+REUSED_LAYER_BYTES = 64 << 20
+
+_per_thread = threading.local()
+
+
+def _layer_buffer(layer, size):
+    """A float32 buffer of at least `size` values for the maps of one layer (S1 or S2).
+
+    The buffer of this thread's previous such layer when nothing refers to it any more
+    (no map of it is alive), else a new one, kept for next time when it holds at most
+    :data:`REUSED_LAYER_BYTES`. Reusing it spares what freeing a layer's maps at the end
+    of an image and allocating them again for the next costs: the allocator gives the
+    pages back to the system while the GIL is held, and they are faulted in afresh.
+    """
+    buffers = _per_thread.__dict__.setdefault("buffers", {})
+    buffer = buffers.get(layer)
+    # three references: the dict's, `buffer` and getrefcount's argument; any map (view)
+    # of the buffer that is still alive adds one
+    if buffer is not None and buffer.size >= size and sys.getrefcount(buffer) == 3:
+        return buffer
+    buffer = np.empty(size, ACTIVATION_DTYPE)
+    if size * buffer.itemsize <= REUSED_LAYER_BYTES:
+        buffers[layer] = buffer
+    else:
+        buffers.pop(layer, None)
+    return buffer
+
+
+def _buffer_views(buffer, shapes):
+    """Consecutive C-contiguous views of `buffer` with the given shapes."""
+    views, offset = [], 0
+    for shape in shapes:
+        size = math.prod(shape)
+        views.append(buffer[offset:offset + size].reshape(shape))
+        offset += size
+    return views
 
 
 class Layer(_base.Layer):
@@ -432,6 +472,12 @@ class Model(_base.Model):
     :func:`glimpse.prototypes.ImprintS2Prototypes`) before S2 is built. Both
     are validated on assignment.
 
+    The S1 maps of an image are views of one buffer, and so are its S2 maps.
+    A thread keeps that buffer (when it holds at most
+    :data:`REUSED_LAYER_BYTES`) and reuses it for its next image once no map
+    of it is referenced any more, which spares freeing and faulting in that
+    memory for every image.
+
     Examples
     --------
     >>> import numpy as np
@@ -451,6 +497,7 @@ class Model(_base.Model):
         super().__init__(backend, params)
         self._s1_kernels = None
         self._s1_key = None  # the parameters generated kernels came from; None if user-set
+        self._s1_checked = None  # the parameters assigned kernels were validated against
         self._s2_kernels = None
         self._s2_key = None  # the parameters the S2 kernels were validated against
 
@@ -492,6 +539,10 @@ class Model(_base.Model):
         self._s1_kernels = _check_kernel_array(value, p.s1_kernel_shape,
                                                p.s1_kernels_are_normed, "s1_kernels")
         self._s1_key = None
+        self._s1_checked = self._s1_validation_key()
+
+    def _s1_validation_key(self):
+        return (self.params.s1_kernel_shape, self.params.s1_kernels_are_normed)
 
     @property
     def s2_kernels(self) -> list[np.ndarray] | None:
@@ -563,9 +614,6 @@ class Model(_base.Model):
 
     # ---- builders --------------------------------------------------------------------------
 
-    def _operation(self, op):
-        return getattr(self.backend, SLayerOp(op).value)
-
     def NumScales(self, retina_shape) -> int:
         """The number of scales used for a retina of this shape.
 
@@ -619,8 +667,12 @@ class Model(_base.Model):
             if kernels.shape != p.s1_kernel_shape:
                 raise ValueError("model.s1_kernels has shape %r, but the parameters need %r"
                                  % (kernels.shape, p.s1_kernel_shape))
-            kernels = _check_kernel_array(kernels, p.s1_kernel_shape, p.s1_kernels_are_normed,
-                                          "model.s1_kernels")
+            # generated kernels fit the parameters; assigned ones were validated on
+            # assignment, and again here only when the parameters changed since
+            if self._s1_key is None and (getattr(self, "_s1_checked", None)
+                                         != self._s1_validation_key()):
+                kernels = _check_kernel_array(kernels, p.s1_kernel_shape,
+                                              p.s1_kernels_are_normed, "model.s1_kernels")
             shrinking = len(gimage.ScalePyramidShapes(retina.shape, num_scales,
                                                       1.0 / p.scale_factor))
             if shrinking < num_scales:
@@ -637,25 +689,31 @@ class Model(_base.Model):
             bank = np.ascontiguousarray(kernels[:, :1])  # phase 0 only
         else:
             bank = kernels.reshape(orientations * phases, 1, p.s1_kwidth, p.s1_kwidth)
-        compute = self._operation(op)
         scratch = None  # responses of every phase, reused by every scale (level 0 is largest)
+        outs = None  # else the maps themselves, in one buffer (see _layer_buffer)
         if op is not SLayerOp.NORM_DOT_PRODUCT and phases > 1:
             h, w = self.backend.OutputMapShapeForInput(p.s1_kwidth, p.s1_kwidth, p.s1_sampling,
                                                        *pyramid[0].shape)
             scratch = np.empty(len(bank) * h * w, ACTIVATION_DTYPE)
+        elif all(min(level.shape) >= p.s1_kwidth for level in pyramid):
+            shapes = [(len(bank),) + self.backend.OutputMapShapeForInput(
+                p.s1_kwidth, p.s1_kwidth, p.s1_sampling, *level.shape) for level in pyramid]
+            with _naming(Layer.S1):
+                buffer = _layer_buffer("S1", sum(math.prod(shape) for shape in shapes))
+            outs = _buffer_views(buffer, shapes)
         maps = []
         for scale, level in enumerate(pyramid):
             if min(level.shape) < p.s1_kwidth:
                 raise _too_small(Layer.S1, scale, "pyramid level", level.shape, p.s1_kwidth,
                                  "s1_kwidth")
             with _naming(Layer.S1, scale):
-                out = None
+                out = None if outs is None else outs[scale]
                 if scratch is not None:
                     h, w = self.backend.OutputMapShapeForInput(
                         p.s1_kwidth, p.s1_kwidth, p.s1_sampling, *level.shape)
                     out = scratch[:len(bank) * h * w].reshape(len(bank), h, w)
-                out = compute(level[np.newaxis], bank, bias=p.s1_bias, beta=p.s1_beta,
-                              scaling=p.s1_sampling, out=out)
+                out = self.backend._SOperation(SLayerOp(op).value, level[np.newaxis], bank,
+                                               p.s1_bias, p.s1_beta, p.s1_sampling, out)
             if op is SLayerOp.NORM_DOT_PRODUCT:
                 np.abs(out, out=out)
             elif phases > 1:
@@ -690,7 +748,12 @@ class Model(_base.Model):
         if self._s2_key != self._s2_validation_key():  # the parameters changed since assignment
             with _naming(Layer.S2):
                 prototypes = self._checked_s2(prototypes)
-        compute = self._operation(p.s2_operation)
+        op = SLayerOp(p.s2_operation).value
+        shapes = self._s2_shapes(c1_maps, prototypes)
+        if shapes is not None:  # all the maps in one buffer (see _layer_buffer)
+            with _naming(Layer.S2):
+                buffer = _layer_buffer("S2", sum(math.prod(shape) for shape in shapes))
+            outs = iter(_buffer_views(buffer, shapes))
         maps = []
         for scale, c1 in enumerate(c1_maps):
             per_width = []
@@ -699,11 +762,27 @@ class Model(_base.Model):
                 if min(c1.shape[-2:]) < k:
                     raise _too_small(Layer.S2, scale, "C1", c1.shape[-2:], k,
                                      "s2_kwidth[%d]" % i)
+                out = None if shapes is None else next(outs)
                 with _naming(Layer.S2, scale):
-                    per_width.append(compute(c1, kernels, bias=p.s2_bias, beta=p.s2_beta,
-                                             scaling=p.s2_sampling))
+                    # the prototypes were validated on assignment (or just above)
+                    per_width.append(self.backend._SOperation(
+                        op, c1, kernels, p.s2_bias, p.s2_beta, p.s2_sampling, out))
             maps.append(per_width)
         return maps
+
+    def _s2_shapes(self, c1_maps, prototypes):
+        """The shape of every S2 map (scales, then widths), or None when a C1 map is not a
+        3D array (the operation then says what is wrong with it)."""
+        p = self.params
+        shapes = []
+        for c1 in c1_maps:
+            if not isinstance(c1, np.ndarray) or c1.ndim != 3:
+                return None
+            for kernels in prototypes:
+                n, _, kh, kw = kernels.shape
+                shapes.append((n,) + self.backend.OutputMapShapeForInput(
+                    kh, kw, p.s2_sampling, c1.shape[1], c1.shape[2]))
+        return shapes
 
     @layer_builder(Layer.C2)
     def BuildC2(self, s2_maps):

@@ -260,6 +260,15 @@ def test_kernel_validation():
     s1 = BuildLayer(m, Layer.S1, IMAGE)[Layer.S1][0]
     window = IMAGE[:5, :5].astype(np.float64)
     assert s1[1, 0, 0] == pytest.approx(window[2, 2] / np.sqrt((window ** 2).sum()), rel=1e-5)
+    # kernels assigned for DotProduct (not unit norm), then the operation needs unit norm:
+    # building S1 checks them again
+    m.params.s1_operation = "DotProduct"
+    m.s1_kernels = np.ones((2, 2, 5, 5))
+    BuildLayer(m, Layer.S1, IMAGE)
+    m.params.s1_operation = "NormDotProduct"
+    with pytest.raises(BackendError, match="unit norm") as info:
+        BuildLayer(m, Layer.S1, IMAGE)
+    assert info.value.layer is Layer.S1
     m.s1_kernels = None
     m.params.s1_kwidth = 7  # generated kernels follow the parameters
     assert m.s1_kernels.shape == (2, 2, 7, 7)
@@ -353,3 +362,82 @@ def test_random_variants_agree_across_backends(kw, h, w, seed):
             np.testing.assert_allclose(b, a, rtol=0, atol=2e-5 * max(1.0, float(np.abs(a).max())))
     for a, b in zip(want[Layer.C2], got[Layer.C2]):
         np.testing.assert_allclose(b, a, rtol=0, atol=c2_tolerance(params, want[Layer.C1], a))
+
+
+def test_s2_maps_alive_are_never_reused_and_freed_ones_are():
+    rng = np.random.default_rng(3)
+    model = Model(params=Params(num_scales=2, s2_kwidth=[3, 5], s2_beta=0.05))
+    model.s2_kernels = [rng.random((6, 4, 3, 3), dtype=np.float32),
+                        rng.random((5, 4, 5, 5), dtype=np.float32)]
+    images = [smooth_image((72, 80), seed) for seed in (4, 5)]
+    kept = BuildLayer(model, Layer.S2, images[0])[Layer.S2]
+    copies = [[m.copy() for m in per_width] for per_width in kept]
+    one_map = kept[1][0]
+    del kept  # one map of the layer is still alive: the next layer must not use its memory
+    other = BuildLayer(model, Layer.S2, images[1])[Layer.S2]
+    np.testing.assert_array_equal(one_map, copies[1][0])
+    assert not any(np.shares_memory(one_map, m) for per_width in other for m in per_width)
+    # every map equals the backend's own call, whether its memory is new or reused
+    for image in images + images:
+        c1 = BuildLayer(model, Layer.C1, image)[Layer.C1]
+        s2 = BuildLayer(model, Layer.S2, image)[Layer.S2]
+        for scale, per_width in enumerate(s2):
+            for kernels, got in zip(model.s2_kernels, per_width):
+                want = model.backend.Rbf(c1[scale], kernels, beta=model.params.s2_beta)
+                assert want.min() > 0
+                assert got.tobytes() == want.tobytes()
+        del s2
+    # once nothing refers to them, the maps' memory serves the next image
+    first = BuildLayer(model, Layer.S2, images[0])[Layer.S2][0][0]
+    address = first.__array_interface__["data"][0]
+    del first
+    again = BuildLayer(model, Layer.S2, images[1])[Layer.S2][0][0]
+    assert again.__array_interface__["data"][0] == address
+
+
+def test_s2_memory_reused_per_thread_only():
+    import threading
+
+    model = Model(params=Params(num_scales=1, s2_beta=0.05))
+    model.s2_kernels = [np.random.default_rng(6).random((8, 4, 7, 7), dtype=np.float32)]
+    results = {}
+
+    def run(name, image):
+        results[name] = BuildLayer(model, Layer.C2, image)[Layer.S2][0][0]
+
+    threads = [threading.Thread(target=run, args=(i, smooth_image((72, 80), 7 + i)))
+               for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not np.shares_memory(results[0], results[1])
+    for i in range(2):
+        want = BuildLayer(Model(params=Params(num_scales=1)), Layer.C1,
+                          smooth_image((72, 80), 7 + i))[Layer.C1][0]
+        want = model.backend.Rbf(want, model.s2_kernels[0], beta=model.params.s2_beta)
+        assert want.min() > 0
+        assert results[i].tobytes() == want.tobytes()
+
+
+def test_s1_maps_alive_are_never_reused_and_freed_ones_are():
+    model = Model(params=Params(num_scales=3))
+    images = [smooth_image((72, 80), seed) for seed in (8, 9)]
+    kept = BuildLayer(model, Layer.S1, images[0])[Layer.S1][1]
+    copy = kept.copy()
+    other = BuildLayer(model, Layer.S1, images[1])[Layer.S1]
+    np.testing.assert_array_equal(kept, copy)
+    assert not any(np.shares_memory(kept, m) for m in other)
+    reference = Model(NumpyBackend(), Params(num_scales=3))
+    for image in images + images:
+        got = BuildLayer(model, Layer.S1, image)[Layer.S1]
+        want = BuildLayer(reference, Layer.S1, image)[Layer.S1]
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, atol=2e-5)
+        del got
+    del other, kept
+    first = BuildLayer(model, Layer.S1, images[0])[Layer.S1][0]
+    address = first.__array_interface__["data"][0]
+    del first
+    again = BuildLayer(model, Layer.S1, images[1])[Layer.S1][0]
+    assert again.__array_interface__["data"][0] == address
