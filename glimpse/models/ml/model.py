@@ -46,17 +46,28 @@ def _layer_buffer(layer, size):
     pages back to the system while the GIL is held, and they are faulted in afresh.
     """
     buffers = _per_thread.__dict__.setdefault("buffers", {})
-    buffer = buffers.get(layer)
-    # three references: the dict's, `buffer` and getrefcount's argument; any map (view)
-    # of the buffer that is still alive adds one
-    if buffer is not None and buffer.size >= size and sys.getrefcount(buffer) == 3:
-        return buffer
+    # Any map (view) of the buffer still alive adds a reference to it (a view's base is the
+    # buffer itself). The count of an unused buffer is measured through the same function
+    # at import, so that no interpreter's way of counting is assumed; nothing here holds
+    # the buffer while it is counted.
+    if layer in buffers and _references(buffers, layer) == _UNUSED:
+        if buffers[layer].size >= size:
+            return buffers[layer]
     buffer = np.empty(size, ACTIVATION_DTYPE)
     if size * buffer.itemsize <= REUSED_LAYER_BYTES:
         buffers[layer] = buffer
     else:
         buffers.pop(layer, None)
     return buffer
+
+
+def _references(buffers, key):
+    """How many references the array ``buffers[key]`` has, seen from here."""
+    return sys.getrefcount(buffers[key])
+
+
+#: What :func:`_references` gives for an array referred to only by its dictionary.
+_UNUSED = _references({"probe": np.empty(1, ACTIVATION_DTYPE)}, "probe")
 
 
 def _buffer_views(buffer, shapes):

@@ -441,3 +441,15 @@ def test_s1_maps_alive_are_never_reused_and_freed_ones_are():
     del first
     again = BuildLayer(model, Layer.S1, images[1])[Layer.S1][0]
     assert again.__array_interface__["data"][0] == address
+
+
+def test_a_slice_of_a_map_keeps_its_layer_memory_from_reuse():
+    # A slice's base is the layer's buffer, not the map it was taken from: holding only
+    # the slice must still keep the next image from writing over it.
+    model = Model(params=Params(num_scales=3))
+    images = [smooth_image((72, 80), seed) for seed in (10, 11)]
+    piece = BuildLayer(model, Layer.S1, images[0])[Layer.S1][1][0, 2:5]
+    copy = piece.copy()
+    for image in images:
+        BuildLayer(model, Layer.S1, image)
+    np.testing.assert_array_equal(piece, copy)
