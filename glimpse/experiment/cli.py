@@ -226,7 +226,7 @@ def _prototype_arrays(exp):
 def run_imprint(args):
     """``glimpse imprint``: prototypes from all images of a corpus, to an .npz file."""
     from . import _models
-    from ._io import atomic_write
+    from ..util.fileio import atomic_write
     from .experiment import Experiment
     from .prototypes import MakePrototypes
 

@@ -12,7 +12,7 @@ import numpy as np
 from ..backends import InputLoadError, InputSizeError
 from ..models.base import BuildLayer
 from ..models.base.layer import LayerSpec
-from ._io import atomic_write
+from ..util.fileio import atomic_write
 from ._pool import pool_for
 
 __all__ = ["ExtractFeatures", "ResolveLayers", "IterFeatures", "ComputeFeatures",

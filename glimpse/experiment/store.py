@@ -8,8 +8,8 @@ import os
 import numpy as np
 
 from .. import __version__
+from ..util.fileio import atomic_write
 from . import _models
-from ._io import atomic_write
 from .corpus import Corpus
 from .experiment import Evaluation, Experiment, SetPrototypes
 
