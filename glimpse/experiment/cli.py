@@ -202,12 +202,6 @@ def _pool(args):
     return pool
 
 
-def _close(pool):
-    close = getattr(pool, "close", None)
-    if close is not None:
-        close()
-
-
 def _report_skipped(exp_or_list):
     for path, reason in exp_or_list:
         print("glimpse: skipped %s: %s" % (path, reason), file=sys.stderr)
@@ -244,7 +238,7 @@ def run_imprint(args):
     try:
         MakePrototypes(exp, args.num_prototypes, args.algorithm, pool=pool)
     finally:
-        _close(pool)
+        pool.close()
     _report_skipped(exp.skipped)
     arrays = _prototype_arrays(exp)
     arrays.update(
@@ -310,7 +304,7 @@ def run_features(args):
                    "class_names": np.array(corpus.class_names, dtype=str),
                    "layers": np.array([x.name for x in layers], dtype=str)})
     finally:
-        _close(pool)
+        pool.close()
     _report_skipped([(corpus.paths[i], r) for i, r in skipped])
     if not kept.any():
         if os.path.exists(args.output):
@@ -349,7 +343,7 @@ def run_evaluate(args):
         ComputeActivation(exp, pool=pool, progress=progress)
         stages.append(("features", exp.timing["features"]))
     finally:
-        _close(pool)
+        pool.close()
     _report_skipped(exp.skipped)
     if args.cross_validate:
         ev = CrossValidateClassifier(exp, args.folds, args.classifier)
