@@ -24,8 +24,9 @@ _HISTOGRAM_BINS = 100
 KMEANS_SAMPLES_PER_PROTOTYPE = 10
 
 
-def _imprint(exp, layer, sizes, num, train, rng, normalize, pool):
-    """Imprint from the training images; unreadable ones are dropped and the draw redone."""
+def _imprint(exp, layer, sizes, num, train, rng, pool):
+    """Imprint raw (unnormalised) patches from the training images; unreadable ones are
+    dropped and the draw redone."""
     seed = rng.integers(2**63)
     while True:
         images = [exp.corpus.paths[i] for i in train]
@@ -36,7 +37,7 @@ def _imprint(exp, layer, sizes, num, train, rng, normalize, pool):
         try:
             results = _models.sample_patches_from_images(
                 exp.model, layer, sizes, num, images, rng=np.random.default_rng(seed),
-                normalize=normalize, pool=pool)
+                normalize=False, pool=pool)
         except (InputLoadError, InputSizeError) as err:
             bad = _failed_path(err, images)
             if bad is None:
@@ -167,7 +168,7 @@ def _make(exp, algorithm, num, layer, sizes, train, rng, pool):
         shapes = _imprinted_shapes(exp, layer, sizes, train, pool)
         protos = [rng.random((num,) + shape, dtype=np.float32) for shape in shapes]
     else:
-        patches, locs = _imprint(exp, layer, sizes, sample_count, train, rng, False, pool)
+        patches, locs = _imprint(exp, layer, sizes, sample_count, train, rng, pool)
         if algorithm == "imprint":
             protos, locations = patches, locs
         elif algorithm == "shuffle":
@@ -185,7 +186,7 @@ def _make(exp, algorithm, num, layer, sizes, train, rng, pool):
 
 def _imprinted_shapes(exp, layer, sizes, train, pool):
     """The shape (bands, k, k) of one patch per width, from one imprinted patch."""
-    patches, _ = _imprint(exp, layer, sizes, 1, train, np.random.default_rng(0), False, pool)
+    patches, _ = _imprint(exp, layer, sizes, 1, train, np.random.default_rng(0), pool)
     return [p.shape[1:] for p in patches]
 
 
