@@ -508,7 +508,7 @@ class Model(_base.Model):
         super().__init__(backend, params)
         self._s1_kernels = None
         self._s1_key = None  # the parameters generated kernels came from; None if user-set
-        self._s1_checked = None  # the parameters assigned kernels were validated against
+        self._s1_checked = None  # the parameters the S1 kernels were made or validated for
         self._s2_kernels = None
         self._s2_key = None  # the parameters the S2 kernels were validated against
 
@@ -539,6 +539,7 @@ class Model(_base.Model):
             kernels = kernels.astype(ACTIVATION_DTYPE)
             kernels.flags.writeable = False
             self._s1_kernels, self._s1_key = kernels, key
+            self._s1_checked = self._s1_validation_key()
         return self._s1_kernels
 
     @s1_kernels.setter
@@ -678,10 +679,9 @@ class Model(_base.Model):
             if kernels.shape != p.s1_kernel_shape:
                 raise ValueError("model.s1_kernels has shape %r, but the parameters need %r"
                                  % (kernels.shape, p.s1_kernel_shape))
-            # generated kernels fit the parameters; assigned ones were validated on
-            # assignment, and again here only when the parameters changed since
-            if self._s1_key is None and (getattr(self, "_s1_checked", None)
-                                         != self._s1_validation_key()):
+            # the kernels were made or validated for the parameters; again here only when
+            # the parameters changed since (generated ones are remade above when they do)
+            if self._s1_checked != self._s1_validation_key():
                 kernels = _check_kernel_array(kernels, p.s1_kernel_shape,
                                               p.s1_kernels_are_normed, "model.s1_kernels")
             shrinking = len(gimage.ScalePyramidShapes(retina.shape, num_scales,
