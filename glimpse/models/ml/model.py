@@ -11,7 +11,7 @@ import threading
 import numpy as np
 
 from ...backends import ACTIVATION_DTYPE, BackendError, InputSizeError
-from ...util import gimage
+from ...util import _checks, gimage
 from ...util.kernel import MakeGaborKernels
 from ..base import model as _base
 from ..base.layer import LayerSpec, layer_builder
@@ -305,14 +305,6 @@ def _scaled_bounds(a, b, factor):
     return int(math.floor(lo + eps)), int(math.ceil(hi - eps))
 
 
-def _index(value, name, minimum=0):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError("%s must be an integer, got %r" % (name, value))
-    if value < minimum:
-        raise ValueError("%s must be >= %d, got %r" % (name, minimum, value))
-    return int(value)
-
-
 def GetS2ReceptiveField(params: Params, scale, y, x, kwidth_offset=0, image_shape=None):
     """The box of IMAGE-layer pixels that one S2 unit sees.
 
@@ -359,10 +351,10 @@ def GetS2ReceptiveField(params: Params, scale, y, x, kwidth_offset=0, image_shap
     (0, 65, 0, 65)
     """
     _check_params(params)
-    scale = _index(scale, "scale")
-    y = _index(y, "y")
-    x = _index(x, "x")
-    kwidth_offset = _index(kwidth_offset, "kwidth_offset")
+    scale = _checks.integer(scale, "scale", 0)
+    y = _checks.integer(y, "y", 0)
+    x = _checks.integer(x, "x", 0)
+    kwidth_offset = _checks.integer(kwidth_offset, "kwidth_offset", 0)
     if kwidth_offset >= len(params.s2_kwidth):
         raise ValueError("kwidth_offset must be < len(params.s2_kwidth) = %d, got %d"
                          % (len(params.s2_kwidth), kwidth_offset))
