@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
+from . import _checks
+
 __all__ = ["MakeGaborKernel", "MakeGaborKernels"]
-
-
-def _positive_int(value, name):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError("%s must be an integer, got %r" % (name, value))
-    if value < 1:
-        raise ValueError("%s must be an integer >= 1, got %r" % (name, value))
-    return int(value)
-
-
-def _finite(value, name, positive=False):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError("%s must be a real number, got %r" % (name, value))
-    value = float(value)
-    if not math.isfinite(value) or (positive and value <= 0):
-        raise ValueError("%s must be a finite number%s, got %r"
-                         % (name, " > 0" if positive else "", value))
-    return value
 
 
 def MakeGaborKernel(kwidth, theta, gamma=0.6, sigma=None, phi=0, lambda_=None, scale_norm=True):
@@ -71,12 +54,15 @@ def MakeGaborKernel(kwidth, theta, gamma=0.6, sigma=None, phi=0, lambda_=None, s
     >>> k.shape, round(float((k ** 2).sum()), 6)
     ((11, 11), 1.0)
     """
-    kwidth = _positive_int(kwidth, "kwidth")
-    theta = _finite(theta, "theta")
-    gamma = _finite(gamma, "gamma")
-    phi = _finite(phi, "phi")
-    lambda_ = kwidth / 4.0 if lambda_ is None else _finite(lambda_, "lambda_", positive=True)
-    sigma = lambda_ / 2.0 if sigma is None else _finite(sigma, "sigma", positive=True)
+    kwidth = _checks.integer(kwidth, "kwidth", 1)
+    theta = _checks.real(theta, "theta")
+    gamma = _checks.real(gamma, "gamma")
+    phi = _checks.real(phi, "phi")
+    if lambda_ is None:
+        lambda_ = kwidth / 4.0
+    else:
+        lambda_ = _checks.real(lambda_, "lambda_", 0, low_open=True)
+    sigma = lambda_ / 2.0 if sigma is None else _checks.real(sigma, "sigma", 0, low_open=True)
     w = kwidth // 2
     offsets = np.arange(-w, kwidth - w, dtype=np.float64)
     Y, X = np.meshgrid(offsets, offsets, indexing="ij")
@@ -122,9 +108,9 @@ def MakeGaborKernels(kwidth, num_orientations, num_phases, shift_orientations, *
     >>> MakeGaborKernels(11, 4, 2, True).shape
     (4, 2, 11, 11)
     """
-    kwidth = _positive_int(kwidth, "kwidth")
-    num_orientations = _positive_int(num_orientations, "num_orientations")
-    num_phases = _positive_int(num_phases, "num_phases")
+    kwidth = _checks.integer(kwidth, "kwidth", 1)
+    num_orientations = _checks.integer(num_orientations, "num_orientations", 1)
+    num_phases = _checks.integer(num_phases, "num_phases", 1)
     if "theta" in kw or "phi" in kw:
         raise TypeError("MakeGaborKernels sets theta and phi itself; do not pass them")
     offset = 0.5 if shift_orientations else 0.0

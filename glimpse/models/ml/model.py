@@ -11,7 +11,7 @@ import threading
 import numpy as np
 
 from ...backends import ACTIVATION_DTYPE, BackendError, InputSizeError
-from ...util import gimage
+from ...util import _checks, gimage
 from ...util.kernel import MakeGaborKernels
 from ..base import model as _base
 from ..base.layer import LayerSpec, layer_builder
@@ -305,14 +305,6 @@ def _scaled_bounds(a, b, factor):
     return int(math.floor(lo + eps)), int(math.ceil(hi - eps))
 
 
-def _index(value, name, minimum=0):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError("%s must be an integer, got %r" % (name, value))
-    if value < minimum:
-        raise ValueError("%s must be >= %d, got %r" % (name, minimum, value))
-    return int(value)
-
-
 def GetS2ReceptiveField(params: Params, scale, y, x, kwidth_offset=0, image_shape=None):
     """The box of IMAGE-layer pixels that one S2 unit sees.
 
@@ -359,10 +351,10 @@ def GetS2ReceptiveField(params: Params, scale, y, x, kwidth_offset=0, image_shap
     (0, 65, 0, 65)
     """
     _check_params(params)
-    scale = _index(scale, "scale")
-    y = _index(y, "y")
-    x = _index(x, "x")
-    kwidth_offset = _index(kwidth_offset, "kwidth_offset")
+    scale = _checks.integer(scale, "scale", 0)
+    y = _checks.integer(y, "y", 0)
+    x = _checks.integer(x, "x", 0)
+    kwidth_offset = _checks.integer(kwidth_offset, "kwidth_offset", 0)
     if kwidth_offset >= len(params.s2_kwidth):
         raise ValueError("kwidth_offset must be < len(params.s2_kwidth) = %d, got %d"
                          % (len(params.s2_kwidth), kwidth_offset))
@@ -508,7 +500,7 @@ class Model(_base.Model):
         super().__init__(backend, params)
         self._s1_kernels = None
         self._s1_key = None  # the parameters generated kernels came from; None if user-set
-        self._s1_checked = None  # the parameters assigned kernels were validated against
+        self._s1_checked = None  # the parameters the S1 kernels were made or validated for
         self._s2_kernels = None
         self._s2_key = None  # the parameters the S2 kernels were validated against
 
@@ -539,6 +531,7 @@ class Model(_base.Model):
             kernels = kernels.astype(ACTIVATION_DTYPE)
             kernels.flags.writeable = False
             self._s1_kernels, self._s1_key = kernels, key
+            self._s1_checked = self._s1_validation_key()
         return self._s1_kernels
 
     @s1_kernels.setter
@@ -678,10 +671,9 @@ class Model(_base.Model):
             if kernels.shape != p.s1_kernel_shape:
                 raise ValueError("model.s1_kernels has shape %r, but the parameters need %r"
                                  % (kernels.shape, p.s1_kernel_shape))
-            # generated kernels fit the parameters; assigned ones were validated on
-            # assignment, and again here only when the parameters changed since
-            if self._s1_key is None and (getattr(self, "_s1_checked", None)
-                                         != self._s1_validation_key()):
+            # the kernels were made or validated for the parameters; again here only when
+            # the parameters changed since (generated ones are remade above when they do)
+            if self._s1_checked != self._s1_validation_key():
                 kernels = _check_kernel_array(kernels, p.s1_kernel_shape,
                                               p.s1_kernels_are_normed, "model.s1_kernels")
             shrinking = len(gimage.ScalePyramidShapes(retina.shape, num_scales,
