@@ -22,15 +22,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import sys
-import threading
 import warnings
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from . import __version__, _cli_show, glab
+from ._exit import interrupted
+from ._exit import one_line as _one_line
 from .backends import InputLoadError, InputSizeError, InputSource
 from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
 from .models.base.param import ASPECT_RATIO_RANGE, RESIZE_LENGTH_RANGE
@@ -645,10 +645,6 @@ def _run_prepare(args):
 # ---------------------------------------------------------------------------------------------
 
 
-def _one_line(text):
-    return " ".join(str(text).split())
-
-
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """Warnings (Pillow's on damaged files, ...) as one line each, without source lines.
 
@@ -714,10 +710,7 @@ def _main(argv):
         print("glimpse: error: %s" % _one_line(err), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the exit
-        print("glimpse: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     except Exception as err:  # a bug: still one line, never a traceback
         print("glimpse: error: unexpected %s: %s (please report this)"
               % (type(err).__name__, _one_line(err)), file=sys.stderr)
