@@ -703,10 +703,7 @@ def _main(argv):
         print("glimpse: error: out of memory: %s" % _one_line(err or "allocation failed"),
               file=sys.stderr)
         return 1
-    except WorkerError as err:
-        print("glimpse: error: %s" % _one_line(err), file=sys.stderr)
-        return 1
-    except OSError as err:  # writing the output: disk full, permission denied, ...
+    except (WorkerError, OSError) as err:  # a dead worker; writing the output: disk full, ...
         print("glimpse: error: %s" % _one_line(err), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
