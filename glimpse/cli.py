@@ -442,14 +442,6 @@ def _run_sample(args):
             kept.append(index)
     for path, reason in skipped:
         print("glimpse: skipped %s: %s" % (path, reason), file=sys.stderr)
-    if kept:
-        patches = patches[:len(kept) * n]
-        locations = locations[:len(kept) * n]
-        image_index = image_index[:len(kept) * n]
-    else:
-        patches = np.empty((0, w, w), np.float32)
-        locations = np.empty((0, 3), np.int64)
-        image_index = np.empty(0, np.int64)
     if skipped:  # a failed run writes nothing: a previous file at the output path is kept
         print(
             "glimpse: skipped %d image(s): %s"
@@ -464,6 +456,8 @@ def _run_sample(args):
         print("glimpse: error: no image could be sampled; %s not written" % args.output,
               file=sys.stderr)
         return 1
+    end = len(kept) * n  # the rows written: the arrays were sized for every image
+    patches, locations, image_index = patches[:end], locations[:end], image_index[:end]
     with output_file(args.output) as f:
         np.savez(
             f,
