@@ -1,8 +1,8 @@
 """``python -m glimpse``: the glimpse command line (see :mod:`glimpse.cli`)."""
 
-import signal
 import sys
-import threading
+
+from ._exit import interrupted, one_line
 
 
 def main():
@@ -14,13 +14,10 @@ def main():
     try:
         from .cli import main as cli_main
     except ImportError as err:
-        print("glimpse: error: %s" % " ".join(str(err).split()), file=sys.stderr)
+        print("glimpse: error: %s" % one_line(err), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the exit
-        print("glimpse: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     return cli_main()
 
 

@@ -22,15 +22,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import sys
-import threading
 import warnings
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from . import __version__, _cli_show, glab
+from ._exit import interrupted
+from ._exit import one_line as _one_line
 from .backends import InputLoadError, InputSizeError, InputSource
 from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
 from .models.base.param import ASPECT_RATIO_RANGE, RESIZE_LENGTH_RANGE
@@ -442,14 +442,6 @@ def _run_sample(args):
             kept.append(index)
     for path, reason in skipped:
         print("glimpse: skipped %s: %s" % (path, reason), file=sys.stderr)
-    if kept:
-        patches = patches[:len(kept) * n]
-        locations = locations[:len(kept) * n]
-        image_index = image_index[:len(kept) * n]
-    else:
-        patches = np.empty((0, w, w), np.float32)
-        locations = np.empty((0, 3), np.int64)
-        image_index = np.empty(0, np.int64)
     if skipped:  # a failed run writes nothing: a previous file at the output path is kept
         print(
             "glimpse: skipped %d image(s): %s"
@@ -464,6 +456,8 @@ def _run_sample(args):
         print("glimpse: error: no image could be sampled; %s not written" % args.output,
               file=sys.stderr)
         return 1
+    end = len(kept) * n  # the rows written: the arrays were sized for every image
+    patches, locations, image_index = patches[:end], locations[:end], image_index[:end]
     with output_file(args.output) as f:
         np.savez(
             f,
@@ -645,10 +639,6 @@ def _run_prepare(args):
 # ---------------------------------------------------------------------------------------------
 
 
-def _one_line(text):
-    return " ".join(str(text).split())
-
-
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """Warnings (Pillow's on damaged files, ...) as one line each, without source lines.
 
@@ -707,17 +697,11 @@ def _main(argv):
         print("glimpse: error: out of memory: %s" % _one_line(err or "allocation failed"),
               file=sys.stderr)
         return 1
-    except WorkerError as err:
-        print("glimpse: error: %s" % _one_line(err), file=sys.stderr)
-        return 1
-    except OSError as err:  # writing the output: disk full, permission denied, ...
+    except (WorkerError, OSError) as err:  # a dead worker; writing the output: disk full, ...
         print("glimpse: error: %s" % _one_line(err), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the exit
-        print("glimpse: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     except Exception as err:  # a bug: still one line, never a traceback
         print("glimpse: error: unexpected %s: %s (please report this)"
               % (type(err).__name__, _one_line(err)), file=sys.stderr)

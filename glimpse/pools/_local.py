@@ -102,6 +102,11 @@ def _sigint_blocked():
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+def _processes(executor):
+    """The worker processes `executor` (a ProcessPoolExecutor) has started, as a list."""
+    return list((getattr(executor, "_processes", None) or {}).values())
+
+
 class ProcessPool(Pool):
     """Runs items in worker processes.
 
@@ -149,9 +154,7 @@ class ProcessPool(Pool):
         # A worker killed while sending a result leaves half a message in the result
         # pipe: the executor's manager thread then waits for the rest forever and never
         # learns of the death, so the futures would never finish. Look at the workers.
-        executor = self._executor
-        processes = (getattr(executor, "_processes", None) or {}).values()
-        if any(process.exitcode is not None for process in list(processes)):
+        if any(process.exitcode is not None for process in _processes(self._executor)):
             raise WorkerError(self._DIED)
 
     def _stop(self, cancel):
@@ -165,7 +168,7 @@ class ProcessPool(Pool):
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:
-            processes = list((getattr(executor, "_processes", None) or {}).values())
+            processes = _processes(executor)
             results = getattr(executor, "_result_queue", None)  # shutdown() forgets these
             manager = getattr(executor, "_executor_manager_thread", None)
             executor.shutdown(wait=False, cancel_futures=True)
