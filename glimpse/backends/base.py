@@ -337,9 +337,9 @@ class Backend(abc.ABC):
                 raise ValueError("out must not share memory with %s" % name)
         return out
 
-    def _s_arguments(self, data, kernels, bias, beta, scaling, out, what,
+    def _s_operation(self, op, data, kernels, bias, beta, scaling, out,
                      kernels_checked=False):
-        """Checked arguments of an S operation: (data, kernels, bias, beta, scaling, out).
+        """Check the arguments of the S operation ``op`` and run its private method.
 
         With ``kernels_checked``, ``kernels`` is a finite, float32, C-contiguous 4D ndarray
         (see :meth:`_SOperation`) and its values are not read again.
@@ -366,8 +366,20 @@ class Backend(abc.ABC):
         inputs = [("data", original_data), ("data", data),
                   ("kernels", original_kernels), ("kernels", kernels)]
         out = self._output(out, shape, [(n, a) for n, a in inputs if isinstance(a, np.ndarray)],
-                           what)
-        return data, kernels, bias, beta, s, out
+                           op)
+        if op in ("NormDotProduct", "NormRbf") and bias is None:
+            raise TypeError("bias must be a real number, got None")
+        if op in ("Rbf", "NormRbf") and beta is None:
+            raise TypeError("beta must be a real number, got None")
+        if out.size == 0:
+            return out
+        if op == "DotProduct":
+            return self._DotProduct(data, kernels, s, out)
+        if op == "NormDotProduct":
+            return self._NormDotProduct(data, kernels, bias, s, out)
+        if op == "Rbf":
+            return self._Rbf(data, kernels, beta, s, out)
+        return self._NormRbf(data, kernels, bias, beta, s, out)
 
     def _SOperation(self, op, data, kernels, bias, beta, scaling, out=None):
         """The S operation called ``op`` on kernels whose values were checked before.
@@ -398,21 +410,8 @@ class Backend(abc.ABC):
                 and kernels.ndim == 4 and kernels.flags.c_contiguous):
             raise TypeError("kernels must be a float32, C-contiguous 4D numpy array whose "
                             "values were checked, got %s" % _checks.show(kernels))
-        data, kernels, bias, beta, s, out = self._s_arguments(
-            data, kernels, bias, beta, scaling, out, op, kernels_checked=True)
-        if op in ("NormDotProduct", "NormRbf") and bias is None:
-            raise TypeError("bias must be a real number, got None")
-        if op in ("Rbf", "NormRbf") and beta is None:
-            raise TypeError("beta must be a real number, got None")
-        if out.size == 0:
-            return out
-        if op == "DotProduct":
-            return self._DotProduct(data, kernels, s, out)
-        if op == "NormDotProduct":
-            return self._NormDotProduct(data, kernels, bias, s, out)
-        if op == "Rbf":
-            return self._Rbf(data, kernels, beta, s, out)
-        return self._NormRbf(data, kernels, bias, beta, s, out)
+        return self._s_operation(op, data, kernels, bias, beta, scaling, out,
+                                 kernels_checked=True)
 
     # -- public operations ----------------------------------------------------------------
 
@@ -498,11 +497,7 @@ class Backend(abc.ABC):
         MemoryError
             If the output would not fit in memory.
         """
-        data, kernels, _, _, s, out = self._s_arguments(
-            data, kernels, bias, beta, scaling, out, "DotProduct")
-        if out.size == 0:
-            return out
-        return self._DotProduct(data, kernels, s, out)
+        return self._s_operation("DotProduct", data, kernels, bias, beta, scaling, out)
 
     def NormDotProduct(self, data, kernels, bias=DEFAULT_BIAS, beta=None, scaling=1, out=None):
         """Normalised dot product: ``<x, w> / sqrt(max(||x||^2, bias))``.
@@ -528,13 +523,7 @@ class Backend(abc.ABC):
         TypeError, ValueError, MemoryError
             As :meth:`DotProduct`.
         """
-        data, kernels, bias, _, s, out = self._s_arguments(
-            data, kernels, bias, beta, scaling, out, "NormDotProduct")
-        if bias is None:
-            raise TypeError("bias must be a real number, got None")
-        if out.size == 0:
-            return out
-        return self._NormDotProduct(data, kernels, bias, s, out)
+        return self._s_operation("NormDotProduct", data, kernels, bias, beta, scaling, out)
 
     def Rbf(self, data, kernels, bias=None, beta=DEFAULT_BETA, scaling=1, out=None):
         """Radial basis function: ``exp(-beta * ||x - w||^2)``.
@@ -557,13 +546,7 @@ class Backend(abc.ABC):
         TypeError, ValueError, MemoryError
             As :meth:`DotProduct`.
         """
-        data, kernels, _, beta, s, out = self._s_arguments(
-            data, kernels, bias, beta, scaling, out, "Rbf")
-        if beta is None:
-            raise TypeError("beta must be a real number, got None")
-        if out.size == 0:
-            return out
-        return self._Rbf(data, kernels, beta, s, out)
+        return self._s_operation("Rbf", data, kernels, bias, beta, scaling, out)
 
     def NormRbf(self, data, kernels, bias=DEFAULT_BIAS, beta=DEFAULT_BETA, scaling=1, out=None):
         """Normalised RBF: ``exp(-2 * beta * (1 - NDP(x, w)))``, NDP as :meth:`NormDotProduct`.
@@ -586,15 +569,7 @@ class Backend(abc.ABC):
         TypeError, ValueError, MemoryError
             As :meth:`DotProduct`.
         """
-        data, kernels, bias, beta, s, out = self._s_arguments(
-            data, kernels, bias, beta, scaling, out, "NormRbf")
-        if bias is None:
-            raise TypeError("bias must be a real number, got None")
-        if beta is None:
-            raise TypeError("beta must be a real number, got None")
-        if out.size == 0:
-            return out
-        return self._NormRbf(data, kernels, bias, beta, s, out)
+        return self._s_operation("NormRbf", data, kernels, bias, beta, scaling, out)
 
     def LocalMax(self, data, kwidth, scaling=1, out=None):
         """Maximum of each band over every ``kwidth x kwidth`` window.

@@ -30,10 +30,8 @@ class CythonBackend(Backend):
     def _Resample(data, width, height, filter, box):
         return _resample.resample(data, width, height, filter, *box)
 
-    @staticmethod
-    def _ResampleBytes(data, width, height, filter, box):
-        # the kernel reads 8-bit samples as value / 255 (a float32 division)
-        return _resample.resample(data, width, height, filter, *box)
+    # the kernel reads 8-bit samples as value / 255 (a float32 division)
+    _ResampleBytes = _Resample
 
     @staticmethod
     def _ResampleScratchBytes(iheight, iwidth, width, height, filter, box):

@@ -37,13 +37,17 @@ def _open(path):
                 raise Image.DecompressionBombError(text) from None
 
 
+def _orientation(img):
+    """`img`'s EXIF orientation, 1 (as stored) when it has none or its EXIF is unreadable."""
+    try:
+        return img.getexif().get(0x0112, 1)
+    except Exception:  # unreadable EXIF: viewers show the pixels as stored
+        return 1
+
+
 def _upright(img):
     """`img` turned as its EXIF orientation says, as image viewers do (`img` without one)."""
-    try:
-        orientation = img.getexif().get(0x0112, 1)
-    except Exception:  # unreadable EXIF: viewers show the pixels as stored
-        return img
-    if orientation in (2, 3, 4, 5, 6, 7, 8):
+    if _orientation(img) in (2, 3, 4, 5, 6, 7, 8):
         return ImageOps.exif_transpose(img)
     return img
 
@@ -53,11 +57,7 @@ def _draft_grey(img, max_scale):
     if img.format != "JPEG" or img.mode not in ("RGB", "YCbCr"):
         return 1
     width, height = img.size
-    try:
-        orientation = img.getexif().get(0x0112, 1)
-    except Exception:  # _upright leaves such an image as stored
-        orientation = 1
-    upright = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    upright = (height, width) if _orientation(img) in (5, 6, 7, 8) else (width, height)
     limit = int(max_scale(*upright))
     scale = next((s for s in (8, 4, 2) if s <= limit and width % s == 0 and height % s == 0), 1)
     if img.draft("L", (width // scale, height // scale)) is None:

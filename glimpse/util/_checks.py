@@ -246,12 +246,13 @@ def float32_array(value, name: str, ndim: int | tuple[int, ...] | None = None) -
         float32's range (it would become infinite).
     """
     data = array(value, name, ndim)
-    finite(data, name)
     if data.dtype == _F32 and data.flags.c_contiguous:
-        return data
+        return finite(data, name)
     with np.errstate(over="ignore"):
         result = np.ascontiguousarray(data, dtype=_F32)
+    # one pass over the converted values; the input is read again only to name a bad value
     if result.size and not np.isfinite(result).all():
+        finite(data, name)  # NaN or infinite already in the input
         big = np.argwhere(~np.isfinite(result))[0]
         raise ValueError("%s must hold values within float32 range (|x| <= %g), got %s at "
                          "index %s: out of float32 range"

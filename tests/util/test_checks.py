@@ -74,6 +74,17 @@ def test_float32_array_range():
     assert _checks.float32_array(same, "a") is same
 
 
+def test_float32_array_converted_input_not_finite():
+    # a converted input that is not finite is named as such, before any range problem
+    data = np.array([[1e300, 0.0], [np.nan, 2.0]])
+    with pytest.raises(ValueError, match=r"a must hold finite values, got nan at index \(1, 0\)"):
+        _checks.float32_array(data, "a")
+    strided = np.zeros((3, 4), np.float32)[:, ::2]
+    strided[2, 1] = np.inf
+    with pytest.raises(ValueError, match=r"a must hold finite values, got inf at index \(2, 1\)"):
+        _checks.float32_array(strided, "a")
+
+
 def test_memory_ceiling():
     assert _checks.memory(10, "x") == 10
     with pytest.raises(MemoryError, match="the thing needs [0-9]+ bytes, more than this machine's"):
