@@ -29,6 +29,13 @@ vertical kernel (:func:`_cpass`), the horizontal pass combines whole lines
 image, and every output is the same float32 sum in the same order, so both
 layouts give the same result bit for bit.
 
+Memory: an input read by rows (C order, row-strided views, and any input
+converted to float32) is streamed in strips of output rows (:func:`_resample_rows`):
+only the strip's part of the intermediate exists, and an input that needs
+converting is converted block by block as the strip reads it, so a call's
+scratch space is a few strips wide whatever the image height. Transposed
+layouts keep whole-image passes.
+
 Crop-direct: only the requested output window is computed. Tables are built
 for the cropped output indices with the full-size centre formula, and the
 first pass covers only the input lines those rows or columns need, so the
@@ -38,7 +45,7 @@ result equals resizing to the full size and then cropping.
 cimport cython
 from libc.math cimport sin, ceil, M_PI
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memmove, memset
 
 import numpy as np
 
@@ -489,80 +496,6 @@ cdef void _tpass(const float *src, Py_ssize_t sstride, Py_ssize_t nlen,
         i0 += sub.n
 
 
-cdef int _resample_c(const float *src, Py_ssize_t sstride, Py_ssize_t rw, Py_ssize_t rh,
-                     const _Table *ht, const _Table *vt, bint need_h, bint need_v,
-                     bint h_first, float *dst, Py_ssize_t cw, Py_ssize_t ch) noexcept nogil:
-    """Both passes for an input with contiguous rows.
-
-    Parameters
-    ----------
-    src : const float*
-        The needed input window: ``rh`` rows of ``rw`` contiguous floats,
-        ``sstride`` floats apart (may be negative or zero).
-    sstride : Py_ssize_t
-        Row stride, in floats.
-    rw, rh, ht, vt, need_h, need_v, h_first, dst, cw, ch
-        As for :func:`_resample_t`.
-
-    Returns
-    -------
-    int
-        0, or -1 if scratch space could not be allocated.
-    """
-    cdef float *tin = NULL
-    cdef float *tout = NULL
-    cdef float *tmp = NULL
-    cdef double *dacc = NULL
-    cdef double *tacc = NULL
-    cdef int status = -1
-    cdef Py_ssize_t r
-    # rows the horizontal pass runs over; its scratch blocks hold at most _TROWS of them
-    cdef Py_ssize_t hrows = rh if (need_v and h_first) else ch
-    if hrows > _TROWS:
-        hrows = _TROWS
-    if need_h:
-        tin = <float *>malloc(hrows * rw * sizeof(float))
-        tout = <float *>malloc(hrows * cw * sizeof(float))
-        tacc = <double *>malloc(hrows * sizeof(double))
-        if tin == NULL or tout == NULL or tacc == NULL:
-            free(tin)
-            free(tout)
-            free(tacc)
-            return -1
-    if need_h and need_v:
-        dacc = <double *>malloc((rw if rw > cw else cw) * sizeof(double))
-        if h_first:
-            tmp = <float *>malloc(rh * cw * sizeof(float))
-            if tmp != NULL and dacc != NULL:
-                _hpass(src, sstride, rh, rw, ht, tmp, cw, tin, tout, tacc)
-                _vpass(tmp, cw, cw, vt, dst, cw, dacc)
-                status = 0
-        else:
-            tmp = <float *>malloc(ch * rw * sizeof(float))
-            if tmp != NULL and dacc != NULL:
-                _vpass(src, sstride, rw, vt, tmp, rw, dacc)
-                _hpass(tmp, rw, ch, rw, ht, dst, cw, tin, tout, tacc)
-                status = 0
-    elif need_h:
-        _hpass(src, sstride, ch, rw, ht, dst, cw, tin, tout, tacc)
-        status = 0
-    elif need_v:
-        dacc = <double *>malloc(cw * sizeof(double))
-        if dacc != NULL:
-            _vpass(src, sstride, cw, vt, dst, cw, dacc)
-            status = 0
-    else:
-        for r in range(ch):
-            memcpy(dst + r * cw, src + r * sstride, cw * sizeof(float))
-        status = 0
-    free(tin)
-    free(tout)
-    free(tmp)
-    free(dacc)
-    free(tacc)
-    return status
-
-
 cdef int _resample_t(const float *src, Py_ssize_t sstride, Py_ssize_t rw, Py_ssize_t rh,
                      const _Table *ht, const _Table *vt, bint need_h, bint need_v,
                      bint h_first, float *dst, Py_ssize_t cw, Py_ssize_t ch) noexcept nogil:
@@ -664,6 +597,242 @@ cdef int _resample_t(const float *src, Py_ssize_t sstride, Py_ssize_t rw, Py_ssi
     free(dacc)
     free(tacc)
     return status
+
+
+cdef enum:
+    # Output rows per strip of the streamed passes (a multiple of _TROWS's blocks
+    # is not needed: every output is the same sum however the rows are grouped).
+    _STRIP = 32
+    # Floats a converted input block of the vertical pass may hold (1 MiB).
+    _CBLOCK = 262144
+
+
+cdef void _convert(const sample_t[:, :] src, Py_ssize_t r0, Py_ssize_t r1,
+                   Py_ssize_t c0, Py_ssize_t c1, float *out, Py_ssize_t ostride) noexcept nogil:
+    """``out[(r - r0) * ostride + c - c0] = src[r, c]`` as float32, for a block of `src`.
+
+    uint8 samples are divided by 255 in float32 (as numpy's ``x / float32(255)``).
+    """
+    cdef bint unit_rows = src.strides[1] == <Py_ssize_t>sizeof(sample_t)
+    cdef float f255 = 255.0
+    cdef Py_ssize_t r, c, n = c1 - c0
+    cdef const sample_t *row
+    cdef float *line
+    for r in range(r0, r1):
+        line = out + (r - r0) * ostride
+        if unit_rows:
+            # a contiguous row: a loop the compiler vectorises
+            row = &src[r, c0]
+            for c in range(n):
+                if sample_t is cython.uchar:
+                    line[c] = <float>row[c] / f255
+                else:
+                    line[c] = <float>row[c]
+        else:
+            for c in range(n):
+                if sample_t is cython.uchar:
+                    line[c] = <float>src[r, c0 + c] / f255
+                else:
+                    line[c] = <float>src[r, c0 + c]
+
+
+cdef Py_ssize_t _strip_rows(const _Table *t, Py_ssize_t strip) noexcept nogil:
+    """Most input lines the windows of ``strip`` consecutive outputs of a table span."""
+    cdef Py_ssize_t j0 = 0, j, b, most = 0
+    while j0 < t.n:
+        b = t.lo[j0]
+        for j in range(j0, min(j0 + strip, t.n)):
+            b = max(b, t.lo[j] + t.cnt[j])
+        most = max(most, b - t.lo[j0])
+        j0 += strip
+    return most
+
+
+cdef void _sub_table(const _Table *t, Py_ssize_t j0, Py_ssize_t j1, Py_ssize_t *lo,
+                     _Table *sub, Py_ssize_t *first, Py_ssize_t *last) noexcept nogil:
+    """Rows ``j0 .. j1 - 1`` of a table, with windows relative to their first line.
+
+    `lo` receives the shifted window starts (``j1 - j0`` entries); ``[first, last)``
+    is the range of input lines the rows read.
+    """
+    cdef Py_ssize_t j, a = t.lo[j0], b = t.lo[j0]
+    for j in range(j0, j1):
+        lo[j - j0] = t.lo[j] - a
+        b = max(b, t.lo[j] + t.cnt[j])
+    sub.n = j1 - j0
+    sub.k = t.k
+    sub.lo = lo
+    sub.cnt = t.cnt + j0
+    sub.w = t.w + j0 * t.k
+    first[0] = a
+    last[0] = b
+
+
+cdef void _stream_rows(const sample_t[:, :] src, const float *base, Py_ssize_t sstride,
+                       Py_ssize_t rx0, Py_ssize_t ry0, Py_ssize_t rw,
+                       const _Table *ht, const _Table *vt, bint need_h, bint h_first,
+                       float *dst, Py_ssize_t cw, Py_ssize_t ch, Py_ssize_t cbw,
+                       float *cbuf, float *strip, float *tin, float *tout,
+                       double *dacc, double *tacc, Py_ssize_t *sublo) noexcept nogil:
+    """The strips of :func:`_resample_rows`, with its buffers (`base` NULL: convert)."""
+    cdef Py_ssize_t j0 = 0, j1, a, b, ia = 0, ib = 0, r1, c0, c1
+    cdef bint direct = base != NULL
+    cdef _Table sub
+    while j0 < ch:
+        j1 = min(j0 + _STRIP, ch)
+        _sub_table(vt, j0, j1, sublo, &sub, &a, &b)
+        if need_h and h_first:
+            # the intermediate rows [ia, ib) kept from the last strip slide up
+            if a >= ib:
+                ia = ib = a
+            elif a > ia:
+                memmove(strip, strip + (a - ia) * cw, (ib - a) * cw * sizeof(float))
+                ia = a
+            while ib < b:
+                r1 = min(ib + _TROWS, b)
+                if direct:
+                    _hpass(base + ib * sstride, sstride, r1 - ib, rw, ht,
+                           strip + (ib - ia) * cw, cw, tin, tout, tacc)
+                else:
+                    _convert(src, ry0 + ib, ry0 + r1, rx0, rx0 + rw, cbuf, rw)
+                    _hpass(cbuf, rw, r1 - ib, rw, ht, strip + (ib - ia) * cw, cw,
+                           tin, tout, tacc)
+                ib = r1
+            _vpass(strip, cw, cw, &sub, dst + j0 * cw, cw, dacc)
+            j0 = j1
+            continue
+        # vertical first (or vertical only): the strip's rows of the intermediate
+        if direct:
+            if need_h:
+                _vpass(base + a * sstride, sstride, rw, &sub, strip, rw, dacc)
+            else:
+                _vpass(base + a * sstride, sstride, rw, &sub, dst + j0 * cw, cw, dacc)
+        else:
+            c0 = 0
+            while c0 < rw:
+                c1 = min(c0 + cbw, rw)
+                _convert(src, ry0 + a, ry0 + b, rx0 + c0, rx0 + c1, cbuf, c1 - c0)
+                if need_h:
+                    _vpass(cbuf, c1 - c0, c1 - c0, &sub, strip + c0, rw, dacc)
+                else:
+                    _vpass(cbuf, c1 - c0, c1 - c0, &sub, dst + j0 * cw + c0, cw, dacc)
+                c0 = c1
+        if need_h:
+            _hpass(strip, rw, j1 - j0, rw, ht, dst + j0 * cw, cw, tin, tout, tacc)
+        j0 = j1
+
+
+cdef int _resample_rows(const sample_t[:, :] src, bint direct,
+                        Py_ssize_t rx0, Py_ssize_t ry0, Py_ssize_t rw, Py_ssize_t rh,
+                        const _Table *ht, const _Table *vt, bint need_h, bint need_v,
+                        bint h_first, float *dst, Py_ssize_t cw, Py_ssize_t ch) noexcept nogil:
+    """Both passes for an input read by rows, streamed in strips of output rows.
+
+    Parameters
+    ----------
+    src : const sample_t[:, :]
+        The input; its window ``[ry0:ry0 + rh, rx0:rx0 + rw]`` is what the tables read.
+    direct : bint
+        True when `src` is float32 with contiguous, aligned rows (read in place);
+        otherwise blocks of the window are converted to float32 as they are needed.
+    rx0, ry0, rw, rh : Py_ssize_t
+        The input window.
+    ht, vt, need_h, need_v, h_first, dst, cw, ch
+        As for :func:`_resample_t`.
+
+    Returns
+    -------
+    int
+        0, or -1 if scratch space could not be allocated.
+
+    Notes
+    -----
+    The output is made in strips of ``_STRIP`` rows. Vertical first: the strip's
+    rows of the intermediate are made by the vertical pass (from converted input
+    in column blocks of at most ``_CBLOCK`` floats) and resampled horizontally at
+    once. Horizontal first: the intermediate rows the strip's windows read are
+    kept in a sliding buffer, each made once by the horizontal pass. The memory
+    used is a few strips, whatever the image height, and every output is the
+    same sum, in the same order, as with whole-image passes.
+    """
+    cdef const float *base = NULL
+    cdef Py_ssize_t sstride = 0
+    if sample_t is float:
+        if direct:
+            base = &src[ry0, rx0]
+            sstride = src.strides[0] // <Py_ssize_t>sizeof(float)
+    cdef Py_ssize_t hrows = rh if (need_v and h_first) else ch   # rows of the horizontal pass
+    cdef Py_ssize_t tr = hrows if hrows < _TROWS else _TROWS
+    cdef Py_ssize_t span = 0, cbw = rw, nbuf = 0, nstrip = 0, r, r0, r1
+    cdef float *tin = NULL
+    cdef float *tout = NULL
+    cdef float *cbuf = NULL
+    cdef float *strip = NULL
+    cdef double *dacc = NULL
+    cdef double *tacc = NULL
+    cdef Py_ssize_t *sublo = NULL
+    cdef bint ok = True
+    if not need_h and not need_v:
+        for r in range(ch):
+            if direct:
+                memcpy(dst + r * cw, base + r * sstride, cw * sizeof(float))
+            else:
+                _convert(src, ry0 + r, ry0 + r + 1, rx0, rx0 + rw, dst + r * cw, cw)
+        return 0
+    if need_v:
+        span = _strip_rows(vt, _STRIP)
+        sublo = <Py_ssize_t *>malloc(_STRIP * sizeof(Py_ssize_t))
+        dacc = <double *>malloc((rw if rw > cw else cw) * sizeof(double))
+        ok = sublo != NULL and dacc != NULL
+        if need_h:
+            # horizontal first: a sliding window of intermediate rows; vertical first:
+            # the strip's rows of the intermediate
+            nstrip = span * cw if h_first else min(_STRIP, ch) * rw
+    if need_h:
+        tin = <float *>malloc(tr * rw * sizeof(float))
+        tout = <float *>malloc(tr * cw * sizeof(float))
+        tacc = <double *>malloc(tr * sizeof(double))
+        ok = ok and tin != NULL and tout != NULL and tacc != NULL
+    if not direct:
+        # converted input: blocks of _TROWS rows for the horizontal pass, or of the
+        # strip's window rows by cbw columns for the vertical pass
+        if need_h and (h_first or not need_v):
+            nbuf = tr * rw
+        if need_v and not (need_h and h_first):
+            if span * rw > _CBLOCK:
+                cbw = _CBLOCK // span
+                cbw = cbw - cbw % 16 if cbw > 16 else 16
+                if cbw > rw:
+                    cbw = rw
+            nbuf = span * cbw
+        cbuf = <float *>malloc(nbuf * sizeof(float))
+        ok = ok and cbuf != NULL
+    if nstrip:
+        strip = <float *>malloc(nstrip * sizeof(float))
+        ok = ok and strip != NULL
+    if ok and not need_v:
+        # horizontal only: rows of the window straight into the output
+        r0 = 0
+        while r0 < ch:
+            r1 = min(r0 + _TROWS, ch)
+            if direct:
+                _hpass(base + r0 * sstride, sstride, r1 - r0, rw, ht, dst + r0 * cw, cw,
+                       tin, tout, tacc)
+            else:
+                _convert(src, ry0 + r0, ry0 + r1, rx0, rx0 + rw, cbuf, rw)
+                _hpass(cbuf, rw, r1 - r0, rw, ht, dst + r0 * cw, cw, tin, tout, tacc)
+            r0 = r1
+    elif ok:
+        _stream_rows(src, base, sstride, rx0, ry0, rw, ht, vt, need_h, h_first, dst, cw, ch,
+                     cbw, cbuf, strip, tin, tout, dacc, tacc, sublo)
+    free(tin)
+    free(tout)
+    free(cbuf)
+    free(strip)
+    free(dacc)
+    free(tacc)
+    free(sublo)
+    return 0 if ok else -1
 
 
 cdef inline void _extent(const _Table *t, Py_ssize_t *first, Py_ssize_t *last) noexcept nogil:
@@ -832,8 +1001,6 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
     cdef bint by_columns = abs(src.strides[0]) < abs(src.strides[1])
     # reading a converted column is a contiguous loop the compiler vectorises
     cdef bint unit_columns = src.strides[0] == <Py_ssize_t>sizeof(sample_t)
-    cdef bint unit_rows = src.strides[1] == <Py_ssize_t>sizeof(sample_t)
-    cdef bint transposed = False
     cdef const float *base = NULL
     cdef const sample_t *col
     cdef float f255 = 255.0  # 8-bit samples: float32 division, as numpy's x / float32(255)
@@ -863,17 +1030,22 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
                 _shift(&vt, ry0)
             rw = rx1 - rx0
             rh = ry1 - ry0
-            if direct or direct_t:
+            if direct_t:
                 base = <const float *>&src[ry0, rx0]
-                transposed = direct_t
-                sstride = src.strides[1 if direct_t else 0] // <Py_ssize_t>sizeof(float)
+                sstride = src.strides[1] // <Py_ssize_t>sizeof(float)
+                failed = _resample_t(base, sstride, rw, rh, &ht, &vt, need_h, need_v,
+                                     h_first, dst, cw, ch) != 0
+            elif direct or not by_columns:
+                # read by rows, converted to float32 block by block if needed
+                failed = _resample_rows(src, direct, rx0, ry0, rw, rh, &ht, &vt, need_h,
+                                        need_v, h_first, dst, cw, ch) != 0
             else:
+                # e.g. Fortran order: convert the window transposed, column by column,
+                # so both the reads and the writes are sequential
                 conv = <float *>malloc(rh * rw * sizeof(float))
                 if conv == NULL:
                     failed = True
-                elif by_columns:
-                    # e.g. Fortran order: convert the window transposed, column
-                    # by column, so both the reads and the writes are sequential
+                else:
                     for c in range(rw):
                         line = conv + c * rh
                         if unit_columns:
@@ -889,36 +1061,8 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
                                     line[r] = <float>src[ry0 + r, rx0 + c] / f255
                                 else:
                                     line[r] = <float>src[ry0 + r, rx0 + c]
-                    base = conv
-                    sstride = rh
-                    transposed = True
-                else:
-                    for r in range(rh):
-                        line = conv + r * rw
-                        if unit_rows:
-                            # a contiguous row: a loop the compiler vectorises
-                            col = &src[ry0 + r, rx0]
-                            for c in range(rw):
-                                if sample_t is cython.uchar:
-                                    line[c] = <float>col[c] / f255
-                                else:
-                                    line[c] = <float>col[c]
-                        else:
-                            for c in range(rw):
-                                if sample_t is cython.uchar:
-                                    line[c] = <float>src[ry0 + r, rx0 + c] / f255
-                                else:
-                                    line[c] = <float>src[ry0 + r, rx0 + c]
-                    base = conv
-                    sstride = rw
-            if failed:
-                pass
-            elif transposed:
-                failed = _resample_t(base, sstride, rw, rh, &ht, &vt, need_h, need_v,
-                                     h_first, dst, cw, ch) != 0
-            else:
-                failed = _resample_c(base, sstride, rw, rh, &ht, &vt, need_h, need_v,
-                                     h_first, dst, cw, ch) != 0
+                    failed = _resample_t(conv, rh, rw, rh, &ht, &vt, need_h, need_v,
+                                         h_first, dst, cw, ch) != 0
         if failed:
             raise MemoryError("cannot allocate the resampling intermediate")
     finally:
