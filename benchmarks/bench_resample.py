@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_resample.py [--quick] [--rounds N]
+    python benchmarks/bench_resample.py [--quick] [--rounds N] [--retain]
 
 Method: round-robin rounds. Every round runs every function (ours and the
 peers) in a freshly shuffled order; each is called repeatedly until it has run
@@ -19,6 +19,11 @@ Peers are what a numpy user pays with Pillow:
 * ``ScaleAndCropImage``: the same, followed by Pillow's crop of the centre.
 * ``PrepareImage`` of a PIL 'L' image: Pillow's 'L' resize (Lanczos), then
   ``np.asarray(..., dtype=float32) / 255``.
+* The corpus case, ``ResampleBytes`` of an 8-bit 640x480 image to 293x220, and
+  large float32 and 8-bit images (4096x4096, 3000x2000) to short edge 220 and to
+  half size: Pillow's own resize of the 'F' or 'L' image (already built), which is
+  the least a Pillow user pays. ``--retain`` first makes the allocator settings
+  the ``glimpse`` command makes (library users get glibc's defaults).
 * Layout cases (a transposed float32 view, a Fortran-ordered float64 array): the
   peer is glimpse itself on the C-ordered copy of the same values and dtype, so
   the ratio is the price of the layout (the outputs are identical).
@@ -43,7 +48,9 @@ import PIL  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import glimpse  # noqa: E402
+from glimpse.backends import MakeBackend  # noqa: E402
 from glimpse.models.base import Params, PrepareImage  # noqa: E402
+from glimpse.util._allocator import retain_freed_memory  # noqa: E402
 from glimpse.util import gimage  # noqa: E402
 
 from _harness import interleaved_rounds  # noqa: E402
@@ -122,7 +129,36 @@ def make_cases():
                   lambda: gimage.ScaleAndCropImage(a, (220, 220)),
                   pillow_f(a, scaled, LANCZOS, box), 3.0))
 
-    grey = Image.fromarray(np.rint(a * 255.0).astype(np.uint8), "L")
+    # The corpus case: an 8-bit greyscale image to short edge 220, as `glimpse sample`
+    # resizes a decoded JPEG; peers: Pillow's own resize of the 'L' and of the 'F' image.
+    backend = MakeBackend("cython")
+    a8 = np.rint(a * 255.0).astype(np.uint8)
+    grey = Image.fromarray(a8, "L")
+    fimg = Image.fromarray(a, "F")
+    cases.append(("ResampleBytes u8 640x480 -> 293x220 (Lanczos), peer: Pillow 'L' resize",
+                  lambda: backend.ResampleBytes(a8, 293, 220, LANCZOS),
+                  lambda: grey.resize((293, 220), LANCZOS), 2.5))
+    cases.append(("Resample f32 640x480 -> 293x220 (Lanczos), peer: Pillow 'F' resize",
+                  lambda: backend.Resample(a, 293, 220, LANCZOS),
+                  lambda: fimg.resize((293, 220), LANCZOS), 3.0))
+    # Large images, to short edge 220 and to half size: the resampler streams them in
+    # strips (its scratch memory does not grow with the image height).
+    for height, width, seed in ((4096, 4096, 3), (2000, 3000, 4)):
+        big = _test_image(height, width, seed)
+        big8 = np.rint(big * 255.0).astype(np.uint8)
+        bigf, bigl = Image.fromarray(big, "F"), Image.fromarray(big8, "L")
+        short = 220.0 / min(height, width)
+        for w, h in ((round(width * short), round(height * short)),
+                     (width // 2, height // 2)):
+            cases.append(("Resample f32 %dx%d -> %dx%d (Lanczos), peer: Pillow 'F' resize"
+                          % (width, height, w, h),
+                          lambda big=big, w=w, h=h: backend.Resample(big, w, h, LANCZOS),
+                          lambda bigf=bigf, w=w, h=h: bigf.resize((w, h), LANCZOS), 2.0))
+            cases.append(("ResampleBytes u8 %dx%d -> %dx%d (Lanczos), peer: Pillow 'L' resize"
+                          % (width, height, w, h),
+                          lambda big8=big8, w=w, h=h: backend.ResampleBytes(big8, w, h, LANCZOS),
+                          lambda bigl=bigl, w=w, h=h: bigl.resize((w, h), LANCZOS), 1.5))
+
     prepare, how = _prepare_function()
 
     def pillow_prepare():
@@ -137,6 +173,8 @@ def _check(cases):
     diffs = []
     for _, ours, peer, _ in cases:
         x, y = ours(), peer()
+        if isinstance(y, Image.Image):
+            y = np.asarray(y, dtype=np.float64) / (255.0 if y.mode == "L" else 1.0)
         assert x.shape == y.shape, (x.shape, y.shape)
         diffs.append(float(np.max(np.abs(x.astype(np.float64) - y))))
     return diffs
@@ -161,7 +199,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 rounds instead of 21")
     parser.add_argument("--rounds", type=int, default=None, help="number of rounds")
+    parser.add_argument("--retain", action="store_true",
+                        help="keep freed memory for reuse first, as the glimpse command does "
+                             "(glimpse.util._allocator.retain_freed_memory)")
     args = parser.parse_args(argv)
+    if args.retain:
+        print("retain_freed_memory: %s" % retain_freed_memory())
     rounds = args.rounds or (5 if args.quick else 21)
     rows, how = run(rounds)
     print("glimpse %s, Pillow %s, numpy %s, Python %s, %s; %d rounds, >= %d ms per function "

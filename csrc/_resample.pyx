@@ -898,6 +898,60 @@ cdef int _alloc_table(_Table *t, Py_ssize_t n, Py_ssize_t k) except -1:
     return 0
 
 
+cdef enum:
+    # The coefficient tables of the last calls are kept for the next ones (a
+    # corpus repeats its image sizes): at most this many, of at most this many
+    # bytes each.
+    _CACHE_ENTRIES = 16
+    _CACHE_BYTES = 262144
+
+
+cdef class _CachedTable:
+    """A coefficient table shifted to its input window ``[first, last)``; read-only once built."""
+    cdef _Table t
+    cdef Py_ssize_t first, last
+
+    def __cinit__(self):
+        self.t.n = self.t.k = 0
+        self.t.lo = self.t.cnt = NULL
+        self.t.w = NULL
+
+    def __dealloc__(self):
+        _free_table(&self.t)
+
+
+# (filter, n_in, n_out, o0, n) -> _CachedTable, least recently used first
+cdef dict _table_cache = {}
+
+
+cdef _CachedTable _table(int filt, Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t o0,
+                         Py_ssize_t n):
+    """The table of output indices ``o0 .. o0 + n - 1`` of an axis, from the cache or built.
+
+    Building runs without the GIL; a table is a pure function of its key, so a
+    cached one equals a fresh one bit for bit.
+    """
+    key = (filt, n_in, n_out, o0, n)
+    cdef _CachedTable box = _table_cache.pop(key, None)
+    cdef double *ktmp
+    if box is None:
+        box = _CachedTable()
+        _alloc_table(&box.t, n, _slots(filt, n_in, n_out))
+        ktmp = <double *>malloc(box.t.k * sizeof(double))
+        if ktmp == NULL:
+            raise MemoryError("cannot allocate resampling scratch space")
+        with nogil:
+            _build_table(filt, n_in, n_out, o0, &box.t, ktmp)
+            _extent(&box.t, &box.first, &box.last)
+            _shift(&box.t, box.first)
+        free(ktmp)
+    if n * (2 * sizeof(Py_ssize_t) + box.t.k * sizeof(float)) <= _CACHE_BYTES:
+        _table_cache[key] = box
+        if len(_table_cache) > _CACHE_ENTRIES:
+            del _table_cache[next(iter(_table_cache))]
+    return box
+
+
 def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t height,
              int filter, Py_ssize_t x0, Py_ssize_t y0, Py_ssize_t x1, Py_ssize_t y1,
              int order=0):
@@ -984,8 +1038,7 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
     cdef _Table ht, vt
     ht.lo = ht.cnt = vt.lo = vt.cnt = NULL
     ht.w = vt.w = NULL
-    cdef Py_ssize_t kmax = 1
-    cdef double *ktmp = NULL
+    cdef _CachedTable hbox = None, vbox = None   # own the tables while they are used
     cdef float *conv = NULL
     cdef bint failed = False
     # In place: float32 with contiguous, aligned rows and a column stride that
@@ -1011,23 +1064,16 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
     cdef bint h_first = (order == 1 if order else _h_first(filter, H, W, height, width))
     try:
         if need_h:
-            _alloc_table(&ht, cw, _slots(filter, W, width))
-            kmax = max(kmax, ht.k)
+            hbox = _table(filter, W, width, x0, cw)
+            ht = hbox.t
+            rx0 = hbox.first
+            rx1 = hbox.last
         if need_v:
-            _alloc_table(&vt, ch, _slots(filter, H, height))
-            kmax = max(kmax, vt.k)
-        ktmp = <double *>malloc(kmax * sizeof(double))
-        if ktmp == NULL:
-            raise MemoryError("cannot allocate resampling scratch space")
+            vbox = _table(filter, H, height, y0, ch)
+            vt = vbox.t
+            ry0 = vbox.first
+            ry1 = vbox.last
         with nogil:
-            if need_h:
-                _build_table(filter, W, width, x0, &ht, ktmp)
-                _extent(&ht, &rx0, &rx1)
-                _shift(&ht, rx0)
-            if need_v:
-                _build_table(filter, H, height, y0, &vt, ktmp)
-                _extent(&vt, &ry0, &ry1)
-                _shift(&vt, ry0)
             rw = rx1 - rx0
             rh = ry1 - ry0
             if direct_t:
@@ -1066,9 +1112,6 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
         if failed:
             raise MemoryError("cannot allocate the resampling intermediate")
     finally:
-        _free_table(&ht)
-        _free_table(&vt)
-        free(ktmp)
         free(conv)
     return out
 
