@@ -21,20 +21,20 @@ horizontal-first order by a float32 rounding of the intermediate; on data in
 [0, 1] the output is within ~5e-7 of Pillow's mode 'F' (4.8e-7 was the
 largest difference over 3000 random shapes and filters).
 
-Layouts: a float32 input with contiguous rows runs as it is; one with
-contiguous columns (Fortran order, ``a.T``) is read in place with its
-columns as lines: the vertical pass transposes blocks of lines into the
-vertical kernel (:func:`_cpass`), the horizontal pass combines whole lines
-(:func:`_vpass`, :func:`_tpass`). The pass order is the one chosen for the
-image, and every output is the same float32 sum in the same order, so both
-layouts give the same result bit for bit.
+Streaming: the input is read by rows and the output made in strips of
+output rows (:func:`_resample_rows`): only the strip's part of the
+intermediate exists, and an input that needs converting (uint8, float64,
+other strides) is converted block by block as the strip reads it, so a
+call's scratch space is a few strips wide whatever the image size (plus,
+for a transposed input, an output-sized buffer).
 
-Memory: an input read by rows (C order, row-strided views, and any input
-converted to float32) is streamed in strips of output rows (:func:`_resample_rows`):
-only the strip's part of the intermediate exists, and an input that needs
-converting is converted block by block as the strip reads it, so a call's
-scratch space is a few strips wide whatever the image height. Transposed
-layouts keep whole-image passes.
+Layouts: a float32 input with contiguous rows runs as it is; one with
+contiguous columns (Fortran order, ``a.T``) is resampled as its transposed
+view, rows for columns, with the tables and the pass order swapped, and the
+result is transposed back. The horizontal pass (:func:`_hpass`) transposes
+blocks of rows into the vertical kernel (:func:`_vpass`), so both passes
+make every output by the same float32 sum in the same order, and both
+layouts give the same result bit for bit.
 
 Crop-direct: only the requested output window is computed. Tables are built
 for the cropped output indices with the full-size centre formula, and the
@@ -313,8 +313,6 @@ cdef enum:
     # Rows per block of the transposed horizontal pass (a block of 32 rows of
     # 2048 floats is 256 KiB, well inside L2).
     _TROWS = 32
-    # Lines (image columns) per block of the vertical pass of a transposed input.
-    _CLINES = 64
     # Columns per strip of the blocked transpose (a multiple of 4).
     _TCOLS = 16
 
@@ -399,204 +397,6 @@ cdef void _hpass(const float *src, Py_ssize_t sstride, Py_ssize_t nrows, Py_ssiz
         _vpass(tin, rows, rows, t, tout, rows, dacc)
         _transpose(tout, rows, t.n, rows, dst + r0 * dstride, dstride)
         r0 += rows
-
-
-cdef void _cpass(const float *src, Py_ssize_t sstride, Py_ssize_t nlines, Py_ssize_t nlen,
-                 const _Table *t, float *dst, Py_ssize_t dstride,
-                 float *tin, double *dacc) noexcept nogil:
-    """Vertical pass of a transposed input: ``dst[j, l] = sum_k w[j, k] * src[l, lo[j] + k]``.
-
-    Parameters
-    ----------
-    src : const float*
-        First input line. Line ``l`` holds image column ``l`` (contiguous, the
-        ``lo`` indices run along it); lines are ``sstride`` floats apart (may
-        be negative or zero).
-    sstride : Py_ssize_t
-        Input line stride, in floats.
-    nlines : Py_ssize_t
-        Image columns to resample (lines of `src`).
-    nlen : Py_ssize_t
-        Image rows the table reads (``[0, nlen)`` along each line).
-    t : const _Table*
-        Vertical table (``t.n`` output rows).
-    dst : float*
-        Output, ``t.n`` rows of ``nlines`` columns, ``dstride`` floats
-        between rows (not transposed).
-    dstride : Py_ssize_t
-        Output row stride, in floats.
-    tin : float*
-        Scratch block of ``min(nlines, _CLINES) * nlen`` floats.
-    dacc : double*
-        Scratch row of ``_CLINES`` doubles.
-
-    Notes
-    -----
-    Blocks of ``_CLINES`` lines are transposed (cache-blocked) into image
-    rows of ``_CLINES`` columns, and :func:`_vpass` writes those columns of
-    `dst` in place. Each output is summed over its taps in the same order,
-    in the same precision, as :func:`_vpass` on the untransposed image, so
-    the result is the same bit for bit.
-    """
-    cdef Py_ssize_t l0 = 0, cols
-    while l0 < nlines:
-        cols = nlines - l0
-        if cols > _CLINES:
-            cols = _CLINES
-        _transpose(src + l0 * sstride, sstride, cols, nlen, tin, cols)
-        _vpass(tin, cols, cols, t, dst + l0, dstride, dacc)
-        l0 += cols
-
-
-cdef void _tpass(const float *src, Py_ssize_t sstride, Py_ssize_t nlen,
-                 const _Table *t, float *dst, Py_ssize_t dstride,
-                 float *tout, double *dacc) noexcept nogil:
-    """Horizontal pass of a transposed input: ``dst[r, i] = sum_k w[i, k] * src[lo[i] + k, r]``.
-
-    Parameters
-    ----------
-    src : const float*
-        First input line. Line ``l`` holds image column ``l`` (contiguous);
-        lines are ``sstride`` floats apart (may be negative or zero), and the
-        ``lo`` indices count lines.
-    sstride : Py_ssize_t
-        Input line stride, in floats.
-    nlen : Py_ssize_t
-        Image rows to resample (the length of each line).
-    t : const _Table*
-        Horizontal table (``t.n`` output columns).
-    dst : float*
-        Output, ``nlen`` rows of ``t.n`` columns, ``dstride`` floats between
-        rows (not transposed).
-    dstride : Py_ssize_t
-        Output row stride, in floats.
-    tout : float*
-        Scratch block of ``min(t.n, _TROWS) * nlen`` floats.
-    dacc : double*
-        Scratch row of ``nlen`` doubles.
-
-    Notes
-    -----
-    Whole lines are combined by :func:`_vpass`, ``_TROWS`` output columns at
-    a time, and each block is transposed into `dst`; the sums are those of
-    :func:`_hpass` on the untransposed image, bit for bit.
-    """
-    cdef _Table sub
-    cdef Py_ssize_t i0 = 0
-    sub.k = t.k
-    while i0 < t.n:
-        sub.n = t.n - i0
-        if sub.n > _TROWS:
-            sub.n = _TROWS
-        sub.lo = t.lo + i0
-        sub.cnt = t.cnt + i0
-        sub.w = t.w + i0 * t.k
-        _vpass(src, sstride, nlen, &sub, tout, nlen, dacc)
-        _transpose(tout, nlen, sub.n, nlen, dst + i0, dstride)
-        i0 += sub.n
-
-
-cdef int _resample_t(const float *src, Py_ssize_t sstride, Py_ssize_t rw, Py_ssize_t rh,
-                     const _Table *ht, const _Table *vt, bint need_h, bint need_v,
-                     bint h_first, float *dst, Py_ssize_t cw, Py_ssize_t ch) noexcept nogil:
-    """Both passes for a transposed input; the output is not transposed.
-
-    Parameters
-    ----------
-    src : const float*
-        The needed input window stored transposed: ``rw`` lines (image
-        columns) of ``rh`` contiguous floats, ``sstride`` floats apart.
-    sstride : Py_ssize_t
-        Line stride, in floats (may be negative or zero).
-    rw, rh : Py_ssize_t
-        Width and height of the input window.
-    ht, vt : const _Table*
-        Horizontal and vertical tables, shifted to the window; used only
-        when `need_h` and `need_v` are set.
-    need_h, need_v : bint
-        Whether each axis is resampled (if not, ``cw == rw`` or ``ch == rh``).
-    h_first : bint
-        Pass order when both are needed, the same as for the untransposed
-        image.
-    dst : float*
-        Output, ``ch`` rows of ``cw`` floats, C order.
-    cw, ch : Py_ssize_t
-        Output width and height.
-
-    Returns
-    -------
-    int
-        0, or -1 if scratch space could not be allocated.
-
-    Notes
-    -----
-    The passes and their order are those of the untransposed image, and
-    each output of each pass is the same sum in the same order (see
-    :func:`_cpass` and :func:`_tpass`), so the result equals the C-order
-    computation bit for bit. Passes along the image columns use
-    :func:`_cpass` (lines transposed in blocks into the vertical kernel),
-    passes across them combine whole lines with :func:`_vpass`.
-    """
-    # scratch blocks hold at most as many lines (rows) as the pass has
-    cdef Py_ssize_t cl = cw if cw < _CLINES else _CLINES    # _cpass lines per block
-    cdef Py_ssize_t tr = ch if ch < _TROWS else _TROWS      # _hpass rows per block
-    cdef Py_ssize_t i0, nb
-    cdef float *tin = NULL
-    cdef float *tout = NULL
-    cdef float *tmp = NULL
-    cdef double *dacc = NULL
-    cdef double *tacc = <double *>malloc((_CLINES + _TROWS) * sizeof(double))
-    cdef int status = -1
-    if tacc == NULL:
-        return -1
-    if need_h and need_v:
-        if h_first:
-            # horizontal: whole lines combined into the transposed intermediate
-            tmp = <float *>malloc(cw * rh * sizeof(float))
-            dacc = <double *>malloc(rh * sizeof(double))
-            tin = <float *>malloc(cl * rh * sizeof(float))
-            if tmp != NULL and dacc != NULL and tin != NULL:
-                _vpass(src, sstride, rh, ht, tmp, rh, dacc)
-                _cpass(tmp, rh, cw, rh, vt, dst, cw, tin, tacc)
-                status = 0
-        else:
-            cl = rw if rw < _CLINES else _CLINES
-            nb = cl * rh if cl * rh > tr * rw else tr * rw   # tin serves both passes
-            tmp = <float *>malloc(ch * rw * sizeof(float))
-            tin = <float *>malloc(nb * sizeof(float))
-            tout = <float *>malloc(tr * cw * sizeof(float))
-            if tmp != NULL and tin != NULL and tout != NULL:
-                _cpass(src, sstride, rw, rh, vt, tmp, rw, tin, tacc)
-                _hpass(tmp, rw, ch, rw, ht, dst, cw, tin, tout, tacc)
-                status = 0
-    elif need_h:
-        nb = cw if cw < _TROWS else _TROWS
-        tout = <float *>malloc(nb * rh * sizeof(float))
-        dacc = <double *>malloc(rh * sizeof(double))
-        if tout != NULL and dacc != NULL:
-            _tpass(src, sstride, rh, ht, dst, cw, tout, dacc)
-            status = 0
-    elif need_v:
-        tin = <float *>malloc(cl * rh * sizeof(float))
-        if tin != NULL:
-            _cpass(src, sstride, cw, rh, vt, dst, cw, tin, tacc)
-            status = 0
-    else:
-        # in blocks of lines: a whole-image transpose would miss the TLB on every read
-        i0 = 0
-        while i0 < cw:
-            nb = cw - i0
-            if nb > _TROWS:
-                nb = _TROWS
-            _transpose(src + i0 * sstride, sstride, nb, ch, dst + i0, cw)
-            i0 += nb
-        status = 0
-    free(tin)
-    free(tout)
-    free(tmp)
-    free(dacc)
-    free(tacc)
-    return status
 
 
 cdef enum:
@@ -737,8 +537,17 @@ cdef int _resample_rows(const sample_t[:, :] src, bint direct,
         otherwise blocks of the window are converted to float32 as they are needed.
     rx0, ry0, rw, rh : Py_ssize_t
         The input window.
-    ht, vt, need_h, need_v, h_first, dst, cw, ch
-        As for :func:`_resample_t`.
+    ht, vt : const _Table*
+        Horizontal and vertical tables, shifted to the window; used only
+        when `need_h` and `need_v` are set.
+    need_h, need_v : bint
+        Whether each axis is resampled (if not, ``cw == rw`` or ``ch == rh``).
+    h_first : bint
+        Pass order when both are needed.
+    dst : float*
+        Output, ``ch`` rows of ``cw`` floats, C order.
+    cw, ch : Py_ssize_t
+        Output width and height.
 
     Returns
     -------
@@ -1003,12 +812,15 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
     Float32 inputs whose rows are contiguous (C order, and row-strided
     views) are read in place. So are float32 inputs whose columns are
     contiguous (Fortran order, transposed views such as ``a.T``): those run
-    with the passes transposed, in the same order and with the same sums,
-    so the result equals that of the C-ordered copy bit for bit. Other
-    inputs (float64, other strides) have the needed window converted to
-    float32 first, column by column when the columns have the smaller
-    stride (and then run transposed); the layout and dtype never change the
-    result.
+    on the transposed view with the passes swapped, in the same order and
+    with the same sums, so the result equals that of the C-ordered copy bit
+    for bit. Other inputs (uint8, float64, other strides) are converted to
+    float32 block by block as the passes read them (run transposed when the
+    columns have the smaller stride); the layout and dtype never change the
+    result. The output is made in strips of rows, so the scratch memory is
+    bounded by a few strips whatever the input size (see
+    :func:`scratch_bytes`). The coefficient tables of recent calls are kept
+    for the next ones.
 
     Examples
     --------
@@ -1052,15 +864,9 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
             direct_t = (not direct and src.strides[0] == sizeof(float)
                         and src.strides[1] % <Py_ssize_t>sizeof(float) == 0)
     cdef bint by_columns = abs(src.strides[0]) < abs(src.strides[1])
-    # reading a converted column is a contiguous loop the compiler vectorises
-    cdef bint unit_columns = src.strides[0] == <Py_ssize_t>sizeof(sample_t)
-    cdef const float *base = NULL
-    cdef const sample_t *col
-    cdef float f255 = 255.0  # 8-bit samples: float32 division, as numpy's x / float32(255)
-    cdef float *line
-    cdef Py_ssize_t sstride = 0
+    cdef const sample_t[:, :] srct = src.T
     cdef Py_ssize_t rx0 = x0, rx1 = x1, ry0 = y0, ry1 = y1   # needed input window
-    cdef Py_ssize_t rw, rh, r, c
+    cdef Py_ssize_t rw, rh, i0, nb
     cdef bint h_first = (order == 1 if order else _h_first(filter, H, W, height, width))
     try:
         if need_h:
@@ -1076,39 +882,25 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
         with nogil:
             rw = rx1 - rx0
             rh = ry1 - ry0
-            if direct_t:
-                base = <const float *>&src[ry0, rx0]
-                sstride = src.strides[1] // <Py_ssize_t>sizeof(float)
-                failed = _resample_t(base, sstride, rw, rh, &ht, &vt, need_h, need_v,
-                                     h_first, dst, cw, ch) != 0
-            elif direct or not by_columns:
+            if direct_t or (by_columns and not direct):
+                # the columns are contiguous (Fortran order, transposed views) or
+                # closer than the rows: resample the transposed view, rows for
+                # columns, with the tables and the pass order swapped (every output
+                # is the same sum), and transpose the result in blocks of lines
+                conv = <float *>malloc(ch * cw * sizeof(float))
+                failed = conv == NULL or _resample_rows(
+                    srct, direct_t, ry0, rx0, rh, rw, &vt, &ht, need_v, need_h,
+                    not h_first, conv, ch, cw) != 0
+                if not failed:
+                    i0 = 0
+                    while i0 < cw:
+                        nb = min(cw - i0, <Py_ssize_t>_TROWS)
+                        _transpose(conv + i0 * ch, ch, nb, ch, dst + i0, cw)
+                        i0 += nb
+            else:
                 # read by rows, converted to float32 block by block if needed
                 failed = _resample_rows(src, direct, rx0, ry0, rw, rh, &ht, &vt, need_h,
                                         need_v, h_first, dst, cw, ch) != 0
-            else:
-                # e.g. Fortran order: convert the window transposed, column by column,
-                # so both the reads and the writes are sequential
-                conv = <float *>malloc(rh * rw * sizeof(float))
-                if conv == NULL:
-                    failed = True
-                else:
-                    for c in range(rw):
-                        line = conv + c * rh
-                        if unit_columns:
-                            col = &src[ry0, rx0 + c]
-                            for r in range(rh):
-                                if sample_t is cython.uchar:
-                                    line[r] = <float>col[r] / f255
-                                else:
-                                    line[r] = <float>col[r]
-                        else:
-                            for r in range(rh):
-                                if sample_t is cython.uchar:
-                                    line[r] = <float>src[ry0 + r, rx0 + c] / f255
-                                else:
-                                    line[r] = <float>src[ry0 + r, rx0 + c]
-                    failed = _resample_t(conv, rh, rw, rh, &ht, &vt, need_h, need_v,
-                                         h_first, dst, cw, ch) != 0
         if failed:
             raise MemoryError("cannot allocate the resampling intermediate")
     finally:
@@ -1141,6 +933,26 @@ cpdef double support(int filter) except -1.0:
     return _support(filter)
 
 
+cdef double _stream_bytes(double h, double w, double cw, double vs, double vk) noexcept nogil:
+    """Upper bound of what :func:`_resample_rows` allocates, in bytes.
+
+    For an ``h`` x ``w`` input, ``cw`` output columns, and the vertical scale
+    ``vs`` and slot count ``vk``.
+    """
+    cdef double f = sizeof(float), d = sizeof(double), p = sizeof(Py_ssize_t)
+    # input rows the windows of a strip of outputs span (row centres _STRIP - 1
+    # scales apart, each window at most vk rows wide), plus rounding slack
+    cdef double span = (_STRIP - 1) * vs + vk + 2
+    if span > h:
+        span = h
+    cdef double total = p * _STRIP + d * (w if w > cw else cw)  # window starts, row sums
+    total += f * _TROWS * (w + cw) + d * _TROWS                  # horizontal pass blocks
+    # converted input: _TROWS rows, or the strip's rows in column blocks
+    total += f * max(_TROWS * w, min(span * w, max(<double>_CBLOCK, 16 * span)))
+    total += f * max(span * cw, _STRIP * w)                      # intermediate rows
+    return total
+
+
 cpdef double scratch_bytes(Py_ssize_t H, Py_ssize_t W, Py_ssize_t width, Py_ssize_t height,
                            int filter, Py_ssize_t x0, Py_ssize_t y0, Py_ssize_t x1,
                            Py_ssize_t y1) except -1.0:
@@ -1157,9 +969,12 @@ cpdef double scratch_bytes(Py_ssize_t H, Py_ssize_t W, Py_ssize_t width, Py_ssiz
     -------
     float
         Bytes (a float, since hostile sizes may exceed ``2**63``): the output, the
-        coefficient tables, the float32 copy of the input window (made for float64 or
-        unaligned input), the intermediate between the passes and the blocked scratch
-        buffers, for whichever layout and pass order the call takes.
+        coefficient tables, the strips of the intermediate and of the converted input
+        (made for uint8, float64 or unaligned input) and the blocked scratch buffers,
+        for whichever layout and pass order the call takes, and the output-sized
+        buffer of a transposed input. The passes run in strips of 32 lines, so this
+        grows with the input's sides (and the shrink factor) and with the output,
+        not with the input's area.
 
     Raises
     ------
@@ -1181,7 +996,7 @@ cpdef double scratch_bytes(Py_ssize_t H, Py_ssize_t W, Py_ssize_t width, Py_ssiz
                          % (x0, y0, x1, y1, width, height))
     if filter not in (_BOX, _BILINEAR, _BICUBIC, _LANCZOS):
         raise ValueError("filter must be BOX, BILINEAR, BICUBIC or LANCZOS, got %d" % filter)
-    cdef double cw = x1 - x0, ch = y1 - y0, h = H, w = W
+    cdef double cw = x1 - x0, ch = y1 - y0
     cdef double f = sizeof(float), d = sizeof(double), p = sizeof(Py_ssize_t)
     cdef double hs = _scale(W, width), vs = _scale(H, height)
     cdef double hk = 2 * ceil(_support(filter) * (hs if hs > 1.0 else 1.0)) + 1
@@ -1189,8 +1004,7 @@ cpdef double scratch_bytes(Py_ssize_t H, Py_ssize_t W, Py_ssize_t width, Py_ssiz
     cdef double total = f * ch * cw                           # the output
     total += cw * (2 * p + f * hk) + ch * (2 * p + f * vk)   # the tables
     total += d * (hk if hk > vk else vk)                     # kernel values while building
-    total += f * h * w                                       # converted input window
-    total += f * (h * cw if h * cw > ch * w else ch * w)     # intermediate between passes
-    total += f * (_TROWS + _CLINES) * (h + w + cw)           # blocked pass buffers
-    total += d * (h + w + cw + _CLINES + _TROWS)             # double accumulators
+    total += f * ch * cw                                     # transposed result, if any
+    # the streamed passes, run on the input or on its transposed view
+    total += max(_stream_bytes(H, W, cw, vs, vk), _stream_bytes(W, H, ch, hs, hk))
     return total

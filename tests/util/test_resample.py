@@ -288,6 +288,98 @@ def test_transposed_input_fixed_cases(filt, shape, size, order):
                           expected[box[1]:box[3], box[0]:box[2]])
 
 
+# The passes run in strips of 32 output rows; a converted input (uint8, float64, strided) is
+# converted block by block as a strip reads it, in column blocks when the strip's input rows
+# are many. None of that may change a value.
+
+
+def _u8_and_scaled(shape, seed):
+    a8 = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+    return a8, a8 / np.float32(255)
+
+
+@pytest.mark.parametrize("filt", FILTERS, ids=FILTER_IDS)
+@pytest.mark.parametrize("shape,size", [
+    ((480, 640), (293, 220)),    # the typical photo to short edge 220: 7 strips
+    ((300, 90), (61, 299)),      # vertical enlarging past several strips (sliding rows)
+    ((97, 45), (40, 250)),       # enlarging by more than 2, many strips per input row
+    ((1200, 700), (7, 5)),       # strong shrink: column blocks of the converted input
+    ((700, 1200), (30, 300)),    # shrink by 23 vertically: each strip reads 700+ rows
+    ((130, 70), (70, 97)),       # vertical only, several strips
+    ((97, 70), (41, 97)),        # horizontal only, several blocks of rows
+])
+@pytest.mark.parametrize("order", [0, 1, 2])
+def test_strips_and_conversion_give_the_float32_result(filt, shape, size, order):
+    a8, a = _u8_and_scaled(shape, 21)
+    expected = kernel(a, *size, filt, order=order)
+    for src in (a8, np.asfortranarray(a8), a.astype(np.float64), a8[::-1][::-1],
+                np.asfortranarray(a), _layout(a, "slice")):
+        assert np.array_equal(kernel(src, *size, filt, order=order), expected), src.strides
+    w, h = size
+    for box in ((0, h // 3, w, h // 3 + 1), (w // 5, h // 7, w - w // 6, h)):
+        crop = expected[box[1]:box[3], box[0]:box[2]]
+        assert np.array_equal(kernel(a8, w, h, filt, box=box, order=order), crop)
+        assert np.array_equal(kernel(np.asfortranarray(a8), w, h, filt, box=box, order=order),
+                              crop)
+    assert max_diff(expected, pillow_resize(a, w, h, filt)) <= ATOL
+
+
+@settings(max_examples=30, deadline=None)
+@given(img=images(max_side=200), width=st.integers(1, 220), height=st.integers(1, 220),
+       filt=filters, data=st.data(), order=st.sampled_from([0, 1, 2]))
+def test_strips_of_uint8_input(img, width, height, filt, data, order):
+    a8 = np.rint(img * 255).astype(np.uint8)
+    box = data.draw(windows(width, height))
+    expected = kernel(a8 / np.float32(255), width, height, filt, box=box, order=order)
+    assert np.array_equal(kernel(a8, width, height, filt, box=box, order=order), expected)
+
+
+def test_cached_tables_give_fresh_results():
+    # the coefficient tables of recent calls are reused; after others push them out of the
+    # cache they are built again: the same values every time
+    a8, a = _u8_and_scaled((123, 157), 22)
+    first = {f: kernel(a, 61, 47, f, box=(3, 5, 50, 47)) for f in FILTERS}
+    for f in FILTERS:
+        assert np.array_equal(kernel(a, 61, 47, f, box=(3, 5, 50, 47)), first[f])
+        assert np.array_equal(kernel(a8, 61, 47, f, box=(3, 5, 50, 47)), first[f])
+    for n in range(40):  # more sizes than the cache keeps
+        kernel(a, 20 + n, 10 + n, LANCZOS)
+    for f in FILTERS:
+        assert np.array_equal(kernel(a, 61, 47, f, box=(3, 5, 50, 47)), first[f])
+        # another window of the same sizes: its own tables
+        whole = kernel(a, 61, 47, f)
+        assert np.array_equal(whole[5:47, 3:50], first[f])
+
+
+def test_concurrent_calls_with_shared_tables():
+    a8, a = _u8_and_scaled((150, 210), 23)
+    sizes = [(97, 70), (50, 36), (97, 70), (211, 151), (50, 36)] * 4
+    expected = [kernel(a, w, h, LANCZOS) for w, h in sizes]
+    results = [None] * len(sizes)
+
+    def run(i):
+        w, h = sizes[i]
+        results[i] = kernel(a8 if i % 2 else a, w, h, LANCZOS)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(sizes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got, want in zip(results, expected):
+        assert np.array_equal(got, want)
+
+
+def test_scratch_bytes_does_not_grow_with_the_input_area():
+    # the passes run in strips of 32 lines: a call's scratch space grows with the input's
+    # sides and the output, not with the input's area
+    assert _resample.scratch_bytes(4096, 4096, 220, 220, LANCZOS, 0, 0, 220, 220) < 4 * 2**20
+    tall = _resample.scratch_bytes(40960, 4096, 220, 2200, LANCZOS, 0, 0, 220, 2200)
+    assert tall < 32 * 2**20  # the float32 input alone is 640 MiB
+    out = 2048 * 2048 * 4
+    assert _resample.scratch_bytes(4096, 4096, 2048, 2048, LANCZOS, 0, 0, 2048, 2048) < 3 * out
+
+
 def test_transposed_broadcast_and_read_only_inputs():
     rng = np.random.default_rng(14)
     col = rng.random(45, dtype=np.float32)
