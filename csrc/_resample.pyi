@@ -15,6 +15,9 @@ BOX: int  # 4
 def support(filter: int) -> float: ...  # cpdef double support(int filter)
 
 
+def isa(cap: int = -1) -> int: ...  # int; 0 baseline, 1 AVX2, 2 AVX-512 (results identical)
+
+
 def scratch_bytes(
     H: int,  # Py_ssize_t
     W: int,  # Py_ssize_t

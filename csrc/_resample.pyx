@@ -202,55 +202,12 @@ cdef void _build_table(int filt, Py_ssize_t n_in, Py_ssize_t n_out,
         t.cnt[o] = count
 
 
-cdef inline void _vrow(const float *p, Py_ssize_t sstride, Py_ssize_t ncols,
-                       const float *w, Py_ssize_t n, float *o) noexcept nogil:
-    """One output row of the vertical pass: ``o = sum_k w[k] * row(p + k * sstride)``.
-
-    The taps are added one after the other (k = 0, 1, ...), four taps per
-    sweep over the row so that ``o`` is loaded and stored once per four.
-    """
-    cdef Py_ssize_t c, k
-    cdef float w0, w1, w2, w3
-    cdef const float *p0
-    cdef const float *p1
-    cdef const float *p2
-    cdef const float *p3
-    if n <= 0:
-        memset(o, 0, ncols * sizeof(float))
-        return
-    w0 = w[0]
-    if n >= 4:
-        p1 = p + sstride
-        p2 = p1 + sstride
-        p3 = p2 + sstride
-        w1 = w[1]
-        w2 = w[2]
-        w3 = w[3]
-        for c in range(ncols):
-            o[c] = ((w0 * p[c] + w1 * p1[c]) + w2 * p2[c]) + w3 * p3[c]
-        k = 4
-    else:
-        for c in range(ncols):
-            o[c] = w0 * p[c]
-        k = 1
-    while k + 4 <= n:
-        p0 = p + k * sstride
-        p1 = p0 + sstride
-        p2 = p1 + sstride
-        p3 = p2 + sstride
-        w0 = w[k]
-        w1 = w[k + 1]
-        w2 = w[k + 2]
-        w3 = w[k + 3]
-        for c in range(ncols):
-            o[c] = (((o[c] + w0 * p0[c]) + w1 * p1[c]) + w2 * p2[c]) + w3 * p3[c]
-        k += 4
-    while k < n:
-        p0 = p + k * sstride
-        w0 = w[k]
-        for c in range(ncols):
-            o[c] = o[c] + w0 * p0[c]
-        k += 1
+cdef extern from "_resample_simd.h" nogil:
+    # o = sum_k w[k] * row(p + k * sstride), the taps added in order, four per sweep over
+    # the row; baseline, AVX2 or AVX-512 code, the same result bit for bit
+    void _vrow "rs_vrow"(const float *p, Py_ssize_t sstride, Py_ssize_t ncols,
+                         const float *w, Py_ssize_t n, float *o) noexcept
+    int resample_isa(int cap) noexcept
 
 
 cdef void _vpass(const float *src, Py_ssize_t sstride, Py_ssize_t ncols,
@@ -906,6 +863,26 @@ def resample(const sample_t[:, :] src not None, Py_ssize_t width, Py_ssize_t hei
     finally:
         free(conv)
     return out
+
+
+resample_isa(-1)
+
+
+def isa(int cap=-1):
+    """Instruction set of the vertical kernel: 0 baseline (SSE2 on x86-64), 1 AVX2, 2 AVX-512.
+
+    Parameters
+    ----------
+    cap : int, optional
+        If >= 0, use at most this level from now on (the tests lower it to run
+        both paths on one machine); the results are the same bit for bit.
+
+    Returns
+    -------
+    int
+        The level in use.
+    """
+    return resample_isa(cap)
 
 
 cpdef double support(int filter) except -1.0:

@@ -380,6 +380,28 @@ def test_scratch_bytes_does_not_grow_with_the_input_area():
     assert _resample.scratch_bytes(4096, 4096, 2048, 2048, LANCZOS, 0, 0, 2048, 2048) < 3 * out
 
 
+def test_every_instruction_set_gives_identical_results():
+    # the vertical kernel has baseline, AVX2 and AVX-512 code (as the machine allows): the
+    # same float32 operations in the same order, so the same bits; row lengths around the
+    # vector widths and their tails
+    a8, a = _u8_and_scaled((203, 157), 24)
+    cases = [(a8, 61, 47), (a, 293, 220), (np.asfortranarray(a), 75, 300), (a8, 157, 17),
+             (a[:, :33], 15, 101), (a8[:, :7], 3, 60), (a.astype(np.float64), 400, 9)]
+    native = _resample.isa()
+    results = {}
+    try:
+        for level in range(native, -1, -1):
+            assert _resample.isa(level) == level
+            results[level] = [kernel(src, w, h, f, order=order) for src, w, h in cases
+                              for f in FILTERS for order in (1, 2)]
+    finally:
+        _resample.isa(2)
+    assert _resample.isa() == native
+    for level, res in results.items():
+        for got, want in zip(res, results[native]):
+            assert np.array_equal(got, want), level
+
+
 def test_transposed_broadcast_and_read_only_inputs():
     rng = np.random.default_rng(14)
     col = rng.random(45, dtype=np.float32)
