@@ -207,6 +207,9 @@ cdef extern from "_resample_simd.h" nogil:
     # the row; baseline, AVX2 or AVX-512 code, the same result bit for bit
     void _vrow "rs_vrow"(const float *p, Py_ssize_t sstride, Py_ssize_t ncols,
                          const float *w, Py_ssize_t n, float *o) noexcept
+    # a contiguous row as float32: 8-bit samples / 255 (float32 division), doubles rounded
+    void _u8_row "rs_u8"(const unsigned char *src, Py_ssize_t n, float *out) noexcept
+    void _f64_row "rs_f64"(const double *src, Py_ssize_t n, float *out) noexcept
     int resample_isa(int cap) noexcept
 
 
@@ -380,11 +383,13 @@ cdef void _convert(const sample_t[:, :] src, Py_ssize_t r0, Py_ssize_t r1,
         if unit_rows:
             # a contiguous row: a loop the compiler vectorises
             row = &src[r, c0]
-            for c in range(n):
-                if sample_t is cython.uchar:
-                    line[c] = <float>row[c] / f255
-                else:
-                    line[c] = <float>row[c]
+            if sample_t is cython.uchar:
+                _u8_row(row, n, line)
+            elif sample_t is double:
+                _f64_row(row, n, line)
+            else:
+                for c in range(n):
+                    line[c] = row[c]
         else:
             for c in range(n):
                 if sample_t is cython.uchar:

@@ -1,6 +1,7 @@
-/* The vertical row kernel of glimpse._resample (included by csrc/_resample.pyx).
+/* The inner loops of glimpse._resample (included by csrc/_resample.pyx): the vertical row
+ * kernel and the conversion of input rows to float32.
  *
- * rs_vrow's loop body is compiled for the baseline instruction set (SSE2 on x86-64) and,
+ * Each loop body is compiled for the baseline instruction set (SSE2 on x86-64) and,
  * on x86-64 Linux with GCC or Clang, twice more: for AVX2 (8-float vectors) and for
  * AVX-512 (16-float vectors); the level is chosen at run time with
  * __builtin_cpu_supports, so the wheel stays portable. The loops are plain C that the
@@ -66,6 +67,25 @@ typedef ptrdiff_t rs_ssize;
         k += 1;                                                                         \
     }
 
+/* A contiguous row of input as float32: 8-bit samples divided by 255 in float32 (numpy's
+ * x / float32(255)), doubles rounded to float32. */
+#define RS_U8_BODY                                                                      \
+    rs_ssize i;                                                                         \
+    for (i = 0; i < n; i++)                                                             \
+        out[i] = (float)in[i] / 255.0f;
+#define RS_F64_BODY                                                                     \
+    rs_ssize i;                                                                         \
+    for (i = 0; i < n; i++)                                                             \
+        out[i] = (float)in[i];
+
+static void rs_u8_base(const unsigned char *in, rs_ssize n, float *out) {
+    RS_U8_BODY
+}
+
+static void rs_f64_base(const double *in, rs_ssize n, float *out) {
+    RS_F64_BODY
+}
+
 static void rs_vrow_base(const float *p, rs_ssize sstride, rs_ssize ncols,
                          const float *w, rs_ssize n, float *o) {
     RS_VROW_BODY
@@ -76,16 +96,37 @@ static void rs_vrow_base(const float *p, rs_ssize sstride, rs_ssize ncols,
      (defined(__clang__) && __clang_major__ >= 10))
 #define RS_DISPATCH 1
 __attribute__((target("avx2")))
+static void rs_u8_avx2(const unsigned char *in, rs_ssize n, float *out) {
+    RS_U8_BODY
+}
+
+__attribute__((target("avx2")))
+static void rs_f64_avx2(const double *in, rs_ssize n, float *out) {
+    RS_F64_BODY
+}
+
+__attribute__((target("avx2")))
 static void rs_vrow_avx2(const float *p, rs_ssize sstride, rs_ssize ncols,
                          const float *w, rs_ssize n, float *o) {
     RS_VROW_BODY
 }
 
 #if defined(__clang__)
-__attribute__((target("avx512f")))
+#define RS_AVX512 __attribute__((target("avx512f,avx512bw")))
 #else
-__attribute__((target("avx512f,prefer-vector-width=512")))
+#define RS_AVX512 __attribute__((target("avx512f,avx512bw,prefer-vector-width=512")))
 #endif
+RS_AVX512
+static void rs_u8_avx512(const unsigned char *in, rs_ssize n, float *out) {
+    RS_U8_BODY
+}
+
+RS_AVX512
+static void rs_f64_avx512(const double *in, rs_ssize n, float *out) {
+    RS_F64_BODY
+}
+
+RS_AVX512
 static void rs_vrow_avx512(const float *p, rs_ssize sstride, rs_ssize ncols,
                            const float *w, rs_ssize n, float *o) {
     RS_VROW_BODY
@@ -97,7 +138,8 @@ static int rs_isa_known = -1;
 static int rs_isa_level(void) {
     if (rs_isa_known < 0) {
         __builtin_cpu_init();
-        rs_isa_known = __builtin_cpu_supports("avx512f") ? 2 :
+        rs_isa_known = (__builtin_cpu_supports("avx512f") &&
+                        __builtin_cpu_supports("avx512bw")) ? 2 :
                        __builtin_cpu_supports("avx2") ? 1 : 0;
     }
     return rs_isa_known < rs_isa_cap ? rs_isa_known : rs_isa_cap;
@@ -124,6 +166,34 @@ static void rs_vrow(const float *p, rs_ssize sstride, rs_ssize ncols,
     }
 #endif
     rs_vrow_base(p, sstride, ncols, w, n, o);
+}
+
+static void rs_u8(const unsigned char *in, rs_ssize n, float *out) {
+#if RS_DISPATCH
+    if (rs_level > 1) {
+        rs_u8_avx512(in, n, out);
+        return;
+    }
+    if (rs_level > 0) {
+        rs_u8_avx2(in, n, out);
+        return;
+    }
+#endif
+    rs_u8_base(in, n, out);
+}
+
+static void rs_f64(const double *in, rs_ssize n, float *out) {
+#if RS_DISPATCH
+    if (rs_level > 1) {
+        rs_f64_avx512(in, n, out);
+        return;
+    }
+    if (rs_level > 0) {
+        rs_f64_avx2(in, n, out);
+        return;
+    }
+#endif
+    rs_f64_base(in, n, out);
 }
 
 /* Cap the instruction set (0 baseline, 1 AVX2, 2 AVX-512; -1 leaves it); returns the
