@@ -210,6 +210,9 @@ cdef extern from "_resample_simd.h" nogil:
     # a contiguous row as float32: 8-bit samples / 255 (float32 division), doubles rounded
     void _u8_row "rs_u8"(const unsigned char *src, Py_ssize_t n, float *out) noexcept
     void _f64_row "rs_f64"(const double *src, Py_ssize_t n, float *out) noexcept
+    # the blocked transpose in AVX2 code: 1 if done, 0 at the baseline level
+    int _transpose_simd "rs_transpose"(const float *src, Py_ssize_t sstride, Py_ssize_t nr,
+                                       Py_ssize_t nc, float *dst, Py_ssize_t dstride) noexcept
     int resample_isa(int cap) noexcept
 
 
@@ -281,10 +284,13 @@ cdef void _transpose(const float *src, Py_ssize_t sstride, Py_ssize_t nr, Py_ssi
                      float *dst, Py_ssize_t dstride) noexcept nogil:
     """``dst[c * dstride + r] = src[r * sstride + c]`` for an ``nr`` x ``nc`` block.
 
-    Strips of ``_TCOLS`` columns are walked down all the rows, 4 x 4 tiles at
+    With AVX2, 8 x 8 tiles in register shuffles (``rs_transpose``). Otherwise
+    strips of ``_TCOLS`` columns are walked down all the rows, 4 x 4 tiles at
     a time; a tile goes through a small local array with fixed-size loops,
     which the compiler turns into register shuffles.
     """
+    if _transpose_simd(src, sstride, nr, nc, dst, dstride):
+        return
     cdef Py_ssize_t nr4 = nr - nr % 4, nc4 = nc - nc % 4
     cdef Py_ssize_t cb, ce, r0, c0, r, c
     cdef float t[4][4]

@@ -1,5 +1,5 @@
 /* The inner loops of glimpse._resample (included by csrc/_resample.pyx): the vertical row
- * kernel and the conversion of input rows to float32.
+ * kernel, the conversion of input rows to float32 and the blocked transpose.
  *
  * Each loop body is compiled for the baseline instruction set (SSE2 on x86-64) and,
  * on x86-64 Linux with GCC or Clang, twice more: for AVX2 (8-float vectors) and for
@@ -95,6 +95,7 @@ static void rs_vrow_base(const float *p, rs_ssize sstride, rs_ssize ncols,
     ((defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8) || \
      (defined(__clang__) && __clang_major__ >= 10))
 #define RS_DISPATCH 1
+#include <immintrin.h>
 __attribute__((target("avx2")))
 static void rs_u8_avx2(const unsigned char *in, rs_ssize n, float *out) {
     RS_U8_BODY
@@ -130,6 +131,52 @@ RS_AVX512
 static void rs_vrow_avx512(const float *p, rs_ssize sstride, rs_ssize ncols,
                            const float *w, rs_ssize n, float *o) {
     RS_VROW_BODY
+}
+
+/* dst[c * ds + r] = src[r * ss + c] for one 8 x 8 tile (the usual unpack, shuffle and
+ * lane-permute network). */
+__attribute__((target("avx2")))
+static inline void rs_tile8(const float *s, rs_ssize ss, float *d, rs_ssize ds) {
+    __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ss);
+    __m256 r2 = _mm256_loadu_ps(s + 2 * ss), r3 = _mm256_loadu_ps(s + 3 * ss);
+    __m256 r4 = _mm256_loadu_ps(s + 4 * ss), r5 = _mm256_loadu_ps(s + 5 * ss);
+    __m256 r6 = _mm256_loadu_ps(s + 6 * ss), r7 = _mm256_loadu_ps(s + 7 * ss);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(d + ds, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(d + 2 * ds, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(d + 3 * ds, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(d + 4 * ds, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(d + 5 * ds, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(d + 6 * ds, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(d + 7 * ds, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+/* dst[c * dstride + r] = src[r * sstride + c] for an nr x nc block: strips of 16 columns
+ * walked down the rows in 8 x 8 tiles, the edges element by element. */
+__attribute__((target("avx2")))
+static void rs_transpose_avx2(const float *src, rs_ssize sstride, rs_ssize nr, rs_ssize nc,
+                              float *dst, rs_ssize dstride) {
+    rs_ssize nr8 = nr - nr % 8, nc8 = nc - nc % 8, cb, ce, r0, c0, r, c;
+    for (cb = 0; cb < nc8; cb = ce) {
+        ce = cb + 16 < nc8 ? cb + 16 : nc8;
+        for (r0 = 0; r0 < nr8; r0 += 8)
+            for (c0 = cb; c0 < ce; c0 += 8)
+                rs_tile8(src + r0 * sstride + c0, sstride, dst + c0 * dstride + r0, dstride);
+        for (r = nr8; r < nr; r++)
+            for (c = cb; c < ce; c++)
+                dst[c * dstride + r] = src[r * sstride + c];
+    }
+    for (c = nc8; c < nc; c++)
+        for (r = 0; r < nr; r++)
+            dst[c * dstride + r] = src[r * sstride + c];
 }
 
 /* 2: AVX-512, 1: AVX2, 0: baseline; at most rs_isa_cap (lowered by the tests). */
@@ -194,6 +241,20 @@ static void rs_f64(const double *in, rs_ssize n, float *out) {
     }
 #endif
     rs_f64_base(in, n, out);
+}
+
+/* The blocked transpose in AVX2 when the level allows it: returns 1 if done, 0 if the
+ * caller must do it (baseline). */
+static int rs_transpose(const float *src, rs_ssize sstride, rs_ssize nr, rs_ssize nc,
+                        float *dst, rs_ssize dstride) {
+#if RS_DISPATCH
+    if (rs_level > 0) {
+        rs_transpose_avx2(src, sstride, nr, nc, dst, dstride);
+        return 1;
+    }
+#endif
+    (void)src; (void)sstride; (void)nr; (void)nc; (void)dst; (void)dstride;
+    return 0;
 }
 
 /* Cap the instruction set (0 baseline, 1 AVX2, 2 AVX-512; -1 leaves it); returns the
