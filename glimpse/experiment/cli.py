@@ -52,7 +52,7 @@ def _add_pool(parser):
 
 def add_parsers(subparsers):
     """Add the experiment commands to `subparsers` (from ``add_subparsers``)."""
-    from .prototypes import PROTOTYPE_ALGORITHMS
+    from ._algorithms import PROTOTYPE_ALGORITHMS
 
     p = subparsers.add_parser(
         "imprint", help="make S2 prototypes from a corpus",

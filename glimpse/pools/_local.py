@@ -6,7 +6,6 @@ import concurrent.futures
 import contextlib
 import signal
 import threading
-from concurrent.futures.process import BrokenProcessPool
 
 from ._base import Pool, WorkerError, _run_chunk
 
@@ -131,6 +130,9 @@ class ProcessPool(Pool):
         self._executor = None
 
     def _submit(self, func, chunk):
+        # concurrent.futures.process (and multiprocessing) is imported only by this pool.
+        from concurrent.futures.process import BrokenProcessPool
+
         with _sigint_blocked():
             if self._executor is None:
                 self._executor = concurrent.futures.ProcessPoolExecutor(
@@ -142,6 +144,8 @@ class ProcessPool(Pool):
                 raise self._translate(err) from None
 
     def _translate(self, err):
+        from concurrent.futures.process import BrokenProcessPool
+
         if isinstance(err, BrokenProcessPool):
             return WorkerError(self._DIED)
         return err
