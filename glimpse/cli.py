@@ -35,7 +35,7 @@ from .backends import InputLoadError, InputSizeError, InputSource
 from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
 from .models.base.param import ASPECT_RATIO_RANGE, RESIZE_LENGTH_RANGE
 from .pools import POOLS, MakePool, WorkerError
-from .util import _allocator, _checks, gimage
+from .util import _allocator, _checks, gimage, npz
 from .util.fileio import atomic_write
 from .util.imagefiles import WalkImages
 
@@ -498,8 +498,8 @@ def _run_sample(args):
         return 1
     end = len(kept) * n  # the rows written: the arrays were sized for every image
     patches, locations, image_index = patches[:end], locations[:end], image_index[:end]
-    with output_file(args.output) as f:
-        np.savez(
+    with output_file(args.output) as f:  # streamed from the arrays: no copy of the patches
+        npz.savez(
             f,
             patches=patches,
             locations=locations,
