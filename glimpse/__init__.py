@@ -3,16 +3,25 @@
 __all__ = ["__version__"]
 
 
-def __getattr__(name):
-    # The version is read from the installed metadata when first asked for: importing
-    # importlib.metadata costs every command a few MB and milliseconds otherwise.
-    if name == "__version__":
-        from importlib import metadata
+def _read_version():
+    try:  # written by the build (pyproject.toml: tool.scikit-build.generate)
+        from ._version import version
 
-        try:
-            version = metadata.version("glimpse-vision")
-        except metadata.PackageNotFoundError:  # a source tree that is not installed
-            version = "0+unknown"
-        globals()["__version__"] = version
+        return version
+    except ImportError:
+        pass
+    from importlib import metadata
+
+    try:
+        return metadata.version("glimpse-vision")
+    except metadata.PackageNotFoundError:  # a source tree that is not installed
+        return "0+unknown"
+
+
+def __getattr__(name):
+    # Read when first asked for: importlib.metadata would cost every command a few MB
+    # and milliseconds.
+    if name == "__version__":
+        version = globals()["__version__"] = _read_version()
         return version
     raise AttributeError("module %r has no attribute %r" % (__name__, name))

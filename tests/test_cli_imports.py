@@ -10,7 +10,7 @@ ENV = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0", OPENBLAS_NUM_THREADS="1")
 
 #: Modules no ``glimpse sample`` run needs (a few MB and milliseconds each).
 NOT_FOR_SAMPLE = [
-    "importlib.metadata",  # the version: read only when written or asked for
+    "importlib.metadata",  # the version is written by the build (glimpse._version)
     "tqdm",  # only for a progress bar that is shown
     "PIL.ImageDraw", "PIL.ImageFont",  # glimpse prepare --patches, glimpse show
     "concurrent.futures.process", "multiprocessing",  # only the process pool
@@ -50,7 +50,7 @@ def test_a_sample_run_imports_nothing_extra(tmp_path):
     loaded = _modules_after(["sample", "-n", "3", "-w", "5", "-q", "--workers", "2",
                              "-o", str(out)], "run")
     assert out.exists() and "glimpse._patches" in loaded
-    assert sorted(loaded & (set(NOT_FOR_SAMPLE) - {"importlib.metadata"})) == []
+    assert sorted(loaded & set(NOT_FOR_SAMPLE)) == []
 
 
 def test_the_version_is_read_on_use():
@@ -60,3 +60,12 @@ def test_the_version_is_read_on_use():
                          env=ENV, timeout=60)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip()[0].isdigit()
+
+
+def test_the_built_version_is_the_metadata_version():
+    from importlib import metadata
+
+    import glimpse
+    from glimpse import _version
+
+    assert _version.version == metadata.version("glimpse-vision") == glimpse.__version__
