@@ -43,6 +43,7 @@ def test_parsing_a_sample_command_imports_nothing_extra():
     loaded = _modules_after(["sample", "-n", "3", "-w", "5", "-o", "out.npz"], "parse")
     assert "glimpse.cli" in loaded and "numpy" in loaded  # the probe did run
     assert sorted(loaded & set(NOT_FOR_SAMPLE)) == []
+    assert "concurrent.futures" not in loaded  # one worker runs in the calling thread
 
 
 def test_a_sample_run_imports_nothing_extra(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import signal
 import threading
@@ -62,6 +61,8 @@ class ThreadPool(Pool):
         self._cancelled = threading.Event()
 
     def _submit(self, func, chunk):
+        import concurrent.futures  # imported by the pools that use it only
+
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 self.workers, thread_name_prefix="glimpse-pool"
@@ -131,6 +132,7 @@ class ProcessPool(Pool):
 
     def _submit(self, func, chunk):
         # concurrent.futures.process (and multiprocessing) is imported only by this pool.
+        import concurrent.futures
         from concurrent.futures.process import BrokenProcessPool
 
         with _sigint_blocked():
