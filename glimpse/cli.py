@@ -429,6 +429,11 @@ def _sample_one(job):
 
 
 def _run_sample(args):
+    with contextlib.ExitStack() as cleanup:  # the spooled patches are deleted on any exit
+        return _sample(args, cleanup)
+
+
+def _sample(args, cleanup):
     check_output(args.output, ".npz")
     params = dict(
         image_resize_method=args.resize_method,
@@ -460,9 +465,10 @@ def _run_sample(args):
          args.exact)
         for i, path in enumerate(images)
     ]
-    # Written as the results arrive, in order: one output array, allocated with the first
-    # result, no per-image list to concatenate at the end (a skipped image leaves no gap:
-    # the rows kept are a prefix).
+    # Written as the results arrive, in order: the patches go to a spool file beside the
+    # output (they are never all in memory; the .npz is copied from it), the locations
+    # into arrays allocated with the first result (a skipped image leaves no gap: the
+    # rows kept are a prefix).
     w, n = args.width, args.num_patches
     patches = locations = image_index = None
     kept, skipped = [], []
@@ -472,11 +478,13 @@ def _run_sample(args):
                 skipped.append((images[index], error))
                 continue
             if patches is None:
-                patches = np.empty((len(jobs) * n,) + got.shape[1:], got.dtype)
+                patches = cleanup.enter_context(npz.RowSpool(
+                    got.shape[1:], got.dtype, os.path.dirname(os.path.abspath(args.output)),
+                    name=args.output))
                 locations = np.empty((len(jobs) * n, 3), np.int64)
                 image_index = np.empty(len(jobs) * n, np.int64)
             rows = slice(len(kept) * n, (len(kept) + 1) * n)
-            patches[rows] = got
+            patches.append(got)
             locations[rows] = locs
             image_index[rows] = index
             kept.append(index)
@@ -497,8 +505,8 @@ def _run_sample(args):
               file=sys.stderr)
         return 1
     end = len(kept) * n  # the rows written: the arrays were sized for every image
-    patches, locations, image_index = patches[:end], locations[:end], image_index[:end]
-    with output_file(args.output) as f:  # streamed from the arrays: no copy of the patches
+    locations, image_index = locations[:end], image_index[:end]
+    with output_file(args.output) as f:  # streamed from the spool and the arrays
         npz.savez(
             f,
             patches=patches,

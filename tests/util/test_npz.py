@@ -150,3 +150,77 @@ def test_an_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):
             npz.savez(f, patches=np.ones((300, 11, 11), np.float32), more=np.arange(5))
     assert calls and path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.npz"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", ">i2", "U3", [("a", "<i4"), ("b", "S2")],
+                                   [("\u00e9t\u00e9\u4e2d", "<f4")]], ids=str)
+@pytest.mark.parametrize("row_shape", [(), (0,), (3, 2)])
+@pytest.mark.filterwarnings("ignore:Stored array in format 3.0")  # non-latin-1 field names
+def test_spooled_rows_are_the_array(tmp_path, dtype, row_shape):
+    rng = np.random.default_rng(1)
+    blocks = []
+    with npz.RowSpool(row_shape, dtype, directory=tmp_path) as spool:
+        for k in [3, 0, 1, 5]:
+            raw = rng.integers(0, 256, k * int(np.prod(row_shape)) * np.dtype(dtype).itemsize,
+                               np.uint8).view(np.dtype(dtype)).reshape((k,) + row_shape)
+            if np.dtype(dtype).kind == "U":
+                raw = np.full((k,) + row_shape, "x\u00e9", dtype)
+            block = np.asfortranarray(raw)  # any layout is taken
+            spool.append(block)
+            blocks.append(raw)
+        assert len(spool) == 9 and spool.shape == (9,) + row_shape
+        array = np.concatenate(blocks).astype(np.dtype(dtype))  # keeps a byte order
+        data = _written({"before": np.arange(2), "rows": spool, "after": np.float32(2)})
+        again = _written({"rows": spool})  # a spool can be written twice
+    expect = {"before": np.arange(2), "rows": array, "after": np.float32(2)}
+    assert _members(data) == _members(_numpy_written(expect))
+    _same(_load(data), expect)
+    _same(_load(again), {"rows": array})
+    assert list(tmp_path.iterdir()) == []  # the spool's file never had a name
+
+
+def test_spooled_rows_are_read_in_slices(tmp_path, monkeypatch):
+    monkeypatch.setattr(npz, "CHUNK_BYTES", 4096)
+    rows = np.arange(30_000, dtype=np.float32).reshape(-1, 10)
+    with npz.RowSpool((10,), np.float32, directory=tmp_path) as spool:
+        for start in range(0, len(rows), 700):
+            spool.append(rows[start:start + 700])
+        pieces = [len(p) for p in spool._slices()]
+        assert max(pieces) == 4096 and sum(pieces) == rows.nbytes
+        _same(_load(_written({"rows": spool})), {"rows": rows})
+
+
+def test_spool_refuses_other_rows(tmp_path):
+    with npz.RowSpool((2, 2), np.float32, directory=tmp_path) as spool:
+        with pytest.raises(ValueError, match=r"rows must be an array \(k,\) \+ \(2, 2\) of "
+                                             r"float32, got \(1, 2, 3\) of float32"):
+            spool.append(np.zeros((1, 2, 3), np.float32))
+        with pytest.raises(ValueError, match="got \\(1, 2, 2\\) of float64"):
+            spool.append(np.zeros((1, 2, 2)))
+        assert len(spool) == 0
+    with pytest.raises(ValueError, match="dtype must hold numbers"):
+        npz.RowSpool((2,), object)
+    with pytest.raises(ValueError, match="row_shape must hold sizes >= 0"):
+        npz.RowSpool((2, -1), np.float32)
+
+
+def test_a_failed_append_adds_nothing_and_names_the_output(tmp_path, monkeypatch):
+    with npz.RowSpool((3,), np.int32, directory=tmp_path, name="out.npz") as spool:
+        spool.append(np.ones((2, 3), np.int32))
+        real = spool._file
+
+        class Full:
+            def __getattr__(self, attr):
+                return getattr(real, attr)
+
+            def write(self, data):
+                real.write(bytes(data)[:5])  # a part is written, then the disk is full
+                raise OSError(28, "No space left on device")
+
+        spool._file = Full()
+        with pytest.raises(OSError, match="No space left on device: 'out.npz'"):
+            spool.append(np.full((4, 3), 7, np.int32))
+        spool._file = real
+        spool.append(np.full((1, 3), 9, np.int32))
+        got = _load(_written({"a": spool}))["a"]
+    assert got.tolist() == [[1, 1, 1], [1, 1, 1], [9, 9, 9]]
