@@ -231,8 +231,9 @@ def savez(file: str | os.PathLike[str] | IO[bytes], **arrays) -> None:
     Notes
     -----
     The file is what ``numpy.savez(file, **arrays)`` writes: the same member
-    names (NAME.npy), the same ``.npy`` headers (format 1.0, or 2.0 for long
-    headers), the same bytes, zip64 records, no compression. ``numpy.load`` gives
+    names (NAME.npy), the same ``.npy`` headers (format 1.0; 2.0 for long
+    headers; 3.0, written by numpy itself, for field names beyond latin-1), the same
+    bytes, zip64 records, no compression. ``numpy.load`` gives
     back the same keys, dtypes, shapes and values; an array that is Fortran- but
     not C-contiguous is stored in Fortran order, as numpy does. An array that is
     C- or Fortran-contiguous is written from its own memory, in slices of
@@ -255,8 +256,9 @@ def savez(file: str | os.PathLike[str] | IO[bytes], **arrays) -> None:
             continue
         array = np.asarray(value)
         if array.dtype.hasobject or not getattr(type(array.dtype), "_legacy", True):
-            raise ValueError("array %s must hold numbers, strings or bytes, not Python "
-                             "objects, got dtype %s" % (name, array.dtype))
+            raise ValueError("array %s must hold numbers, fixed-width strings or bytes (no "
+                             "Python objects, no user-defined dtype), got dtype %s"
+                             % (name, array.dtype))
         values[name] = array
     with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED,
                          allowZip64=True) as zf:
