@@ -25,6 +25,10 @@ Commands, each a fresh Python process doing the whole job (same images, same job
   locations and fancy indexing, ``numpy.savez``;
 * ``decode``: the decode floor, a process that only opens and decodes every file
   (``Image.open(path).load()``).
+* ``decode-grey``: the grey decode floor, the least decoding ``glimpse sample``'s default
+  (grey) path may do under its accuracy rule: each colour JPEG decoded to its stored luma,
+  reduced in the DCT domain while it stays at least 4x the resize target; other files as
+  they are. No glimpse run can be faster than this process plus glimpse's own work.
 * ``python``: an interpreter that imports numpy and Pillow and exits (the memory floor).
 
 A second table, in process, times the IMAGE layer of up to three files of each kind
@@ -87,6 +91,24 @@ from PIL import Image
 folder = sys.argv[1]
 for name in sorted(os.listdir(folder)):
     with Image.open(os.path.join(folder, name)) as img:
+        img.load()
+"""
+
+# The least decoding glimpse's grey path may do: the luma of each colour JPEG, reduced in
+# the DCT domain while it stays at least 4x the resize target (short edge 220), as
+# ``InputSource(path, exact=False)`` reads it; other files decoded as they are.
+DECODE_GREY = r"""
+import os, sys
+from PIL import Image
+folder, short = sys.argv[1], int(sys.argv[2])
+for name in sorted(os.listdir(folder)):
+    with Image.open(os.path.join(folder, name)) as img:
+        if img.format == "JPEG" and img.mode in ("RGB", "YCbCr"):
+            w, h = img.size
+            tw, th = (short, h * short // w) if w < h else (w * short // h, short)
+            limit = max(1, min(w // (4 * tw), h // (4 * th)))
+            s = next((s for s in (8, 4, 2) if s <= limit and w % s == 0 and h % s == 0), 1)
+            img.draft("L", (w // s, h // s))
         img.load()
 """
 
@@ -230,6 +252,7 @@ def main(argv=None):
             "glimpse-2p": sample + ["--workers", "2", "--pool", "processes"],
             "script": [py, "-c", SCRIPT, folder, n, w, out, "1"],
             "decode": [py, "-c", DECODE, folder],
+            "decode-grey": [py, "-c", DECODE_GREY, folder, "220"],
             "python": [py, "-c", PYTHON],
         }
         if has_option("--exact"):
@@ -269,6 +292,12 @@ def main(argv=None):
             extra = max(rss["glimpse-1"]) - max(rss["python"])
             print("glimpse-1 peak above the bare interpreter (numpy + Pillow): %.1f MB = "
                   "%.2fx the patches written" % (extra / 1e6, extra / output_bytes))
+        if {"script", "decode-grey", "python"} <= set(cmds):
+            med = {k: statistics.median(wall[k]) for k in ("script", "decode-grey", "python")}
+            two = med["python"] + (med["decode-grey"] - med["python"]) / 2
+            print("bound: the script over the grey decode floor is %.2fx (the most any one-worker "
+                  "run can gain, were all but decoding free); over that floor's decoding split "
+                  "on two cores, %.2fx" % (med["script"] / med["decode-grey"], med["script"] / two))
         if not args.only:
             layer_accuracy(folder, rounds, 0.05 if args.quick else 0.2)
     return 0

@@ -1,4 +1,8 @@
-"""``glimpse show``: pictures of the HMAX model's layers, S1 kernels and S2 prototypes."""
+"""``glimpse show``: pictures of the HMAX model's layers, S1 kernels and S2 prototypes.
+
+The parser is built by every ``glimpse`` command; the model and the drawing code
+(Pillow's ImageDraw and ImageFont) are imported only when ``glimpse show`` runs.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +15,20 @@ import zlib
 
 import numpy as np
 
-from . import glab
-from .backends import BackendError
-from .models import ml
-from .prototypes import ImprintS2Prototypes
-from .util import show
 from .util.fileio import atomic_write
 
 __all__ = ["add_parser", "run", "LoadPrototypes"]
 
-_LAYERS = {"retina": ml.Layer.RETINA, "s1": ml.Layer.S1, "c1": ml.Layer.C1, "s2": ml.Layer.S2}
+_LAYERS = {"retina": "RETINA", "s1": "S1", "c1": "C1", "s2": "S2"}
 
 
 def _layer(text):
-    layer = _LAYERS.get(text.strip().lower())
-    if layer is None:
+    name = _LAYERS.get(text.strip().lower())
+    if name is None:
         raise argparse.ArgumentTypeError("expected one of retina, S1, C1, S2, got %r" % text)
-    return layer
+    from .models import ml
+
+    return getattr(ml.Layer, name)
 
 
 def _int_at_least(minimum, maximum=2**31 - 1):
@@ -149,6 +150,8 @@ def _read_npz(data):
 
 
 def _params_for(recorded, prototypes, num_scales):
+    from .models import ml
+
     names = set(ml.Params.ParamNames())
     kw = {k: v for k, v in recorded.items() if k in names}
     if prototypes is not None:
@@ -168,6 +171,12 @@ def _fail(message, status=1):
 
 def run(args):
     """Run ``glimpse show`` with parsed arguments; return the exit status."""
+    from . import glab
+    from .backends import BackendError
+    from .models import ml
+    from .prototypes import ImprintS2Prototypes
+    from .util import show
+
     if not args.output.lower().endswith(".png"):
         return _fail("--output must end with .png, got %r" % args.output, 2)
     directory = os.path.dirname(os.path.abspath(args.output))  # refused before any work

@@ -26,16 +26,16 @@ import sys
 import warnings
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from . import __version__, _cli_show, glab
+from . import _cli_show, glab
 from ._exit import interrupted
 from ._exit import one_line as _one_line
 from .backends import InputLoadError, InputSizeError, InputSource
 from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
 from .models.base.param import ASPECT_RATIO_RANGE, RESIZE_LENGTH_RANGE
 from .pools import POOLS, MakePool, WorkerError
-from .util import _allocator, _checks, gimage
+from .util import _allocator, _checks, gimage, npz
 from .util.fileio import atomic_write
 from .util.imagefiles import WalkImages
 
@@ -206,19 +206,38 @@ def progress_bar(total, quiet, desc=None, unit=" images"):
     -------
     tqdm.tqdm
         A bar to use in a ``with`` block; pass its ``update`` as the ``progress``
-        argument of ``Pool.map``. Disabled bars cost nothing and print nothing.
+        argument of ``Pool.map``. A bar that is not shown is a stand-in with the
+        same ``update`` and ``close`` that prints nothing (tqdm is not imported).
     """
-    from tqdm import tqdm
+    shown = not quiet and total > 0 and sys.stderr.isatty()
+    if not shown:
+        return _NoBar()
+    from tqdm import tqdm  # imported only for a bar that is shown
 
     tqdm.monitor_interval = 0  # no monitor thread (worker processes may be forked)
-    shown = not quiet and total > 0 and sys.stderr.isatty()
     columns = lines = 0
-    if shown:  # a terminal that reports no size (0x0) gets 80x24
-        with contextlib.suppress(OSError, ValueError):
-            columns, lines = os.get_terminal_size(sys.stderr.fileno())
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not shown,
+    # a terminal that reports no size (0x0) gets 80x24
+    with contextlib.suppress(OSError, ValueError):
+        columns, lines = os.get_terminal_size(sys.stderr.fileno())
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr,
                 ncols=columns if columns > 0 else 80, nrows=lines if lines > 0 else 24,
                 leave=True)
+
+
+class _NoBar:
+    """The progress bar that is not shown: counts nothing, prints nothing."""
+
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def collect_images(paths):
@@ -316,9 +335,24 @@ def _load_reason(err):
     return reason
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: prints the version, read only when asked for (it costs an import)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show program's version number and exit"):
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0,
+                         help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from . import __version__
+
+        sys.stdout.write("glimpse %s\n" % __version__)  # on stdout, as argparse's own
+        parser.exit()
+
+
 def _build_parser():
     parser = _Parser(prog="glimpse", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version="glimpse %s" % __version__)
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     sample = sub.add_parser(
@@ -371,6 +405,12 @@ def _build_parser():
 # glimpse sample
 
 
+def _version():
+    from . import __version__
+
+    return __version__
+
+
 def _sample_one(job):
     """Sample one image (runs on a worker). Returns (index, patches, locs, error)."""
     index, path, params, num_patches, width, seed_seq, max_pixels, exact = job
@@ -389,6 +429,11 @@ def _sample_one(job):
 
 
 def _run_sample(args):
+    with contextlib.ExitStack() as cleanup:  # the spooled patches are deleted on any exit
+        return _sample(args, cleanup)
+
+
+def _sample(args, cleanup):
     check_output(args.output, ".npz")
     params = dict(
         image_resize_method=args.resize_method,
@@ -420,9 +465,10 @@ def _run_sample(args):
          args.exact)
         for i, path in enumerate(images)
     ]
-    # Written as the results arrive, in order: one output array, allocated with the first
-    # result, no per-image list to concatenate at the end (a skipped image leaves no gap:
-    # the rows kept are a prefix).
+    # Written as the results arrive, in order: the patches go to a spool file beside the
+    # output (they are never all in memory; the .npz is copied from it), the locations
+    # into arrays allocated with the first result (a skipped image leaves no gap: the
+    # rows kept are a prefix).
     w, n = args.width, args.num_patches
     patches = locations = image_index = None
     kept, skipped = [], []
@@ -432,11 +478,13 @@ def _run_sample(args):
                 skipped.append((images[index], error))
                 continue
             if patches is None:
-                patches = np.empty((len(jobs) * n,) + got.shape[1:], got.dtype)
+                patches = cleanup.enter_context(npz.RowSpool(
+                    got.shape[1:], got.dtype, os.path.dirname(os.path.abspath(args.output)),
+                    name=args.output))
                 locations = np.empty((len(jobs) * n, 3), np.int64)
                 image_index = np.empty(len(jobs) * n, np.int64)
             rows = slice(len(kept) * n, (len(kept) + 1) * n)
-            patches[rows] = got
+            patches.append(got)
             locations[rows] = locs
             image_index[rows] = index
             kept.append(index)
@@ -457,9 +505,9 @@ def _run_sample(args):
               file=sys.stderr)
         return 1
     end = len(kept) * n  # the rows written: the arrays were sized for every image
-    patches, locations, image_index = patches[:end], locations[:end], image_index[:end]
-    with output_file(args.output) as f:
-        np.savez(
+    locations, image_index = locations[:end], image_index[:end]
+    with output_file(args.output) as f:  # streamed from the spool and the arrays
+        npz.savez(
             f,
             patches=patches,
             locations=locations,
@@ -475,7 +523,7 @@ def _run_sample(args):
             resize_length=np.int64(args.resize_length),
             aspect_ratio=np.float64(args.aspect_ratio),
             exact=np.bool_(args.exact),
-            glimpse_version=np.array(__version__),
+            glimpse_version=np.array(_version()),
         )
     print(
         "glimpse: wrote %s: %d patches of %dx%d from %d of %d image(s), seed %d"
@@ -621,6 +669,8 @@ def _run_prepare(args):
                 "glimpse: error: %s: patch (scale %d, y %d, x %d) of width %d lies outside "
                 "the %dx%d image layer of %s" % (args.patches, s, y, x, w, width, height,
                                                  args.image))
+        from PIL import ImageDraw
+
         out = out.convert("RGB")
         draw = ImageDraw.Draw(out)
         for s, y, x in locations:

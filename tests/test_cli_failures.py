@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from glimpse import cli
+from glimpse.util import npz
 from glimpse.util._memory import MEMORY_LIMIT
 
 ENV = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0", OPENBLAS_NUM_THREADS="1")
@@ -144,13 +145,13 @@ def _previous_file(path):
 def test_ctrl_c_during_the_save_keeps_the_previous_file(small, tmp_path, monkeypatch, invoke):
     out = tmp_path / "p.npz"
     before = _previous_file(out)
-    real_savez = np.savez
+    real_savez = npz.savez
 
     def interrupted_savez(file, **arrays):
         real_savez(file, **arrays)  # the bytes are written, then Ctrl-C comes
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(np, "savez", interrupted_savez)
+    monkeypatch.setattr(npz, "savez", interrupted_savez)
     res = invoke("sample", small / "b.png", "-n", 3, "-w", 5, "-o", out)
     assert res.returncode == 130
     assert res.stderr.strip() == "glimpse: interrupted"
@@ -165,7 +166,7 @@ def test_disk_full_during_the_save_keeps_the_file(small, tmp_path, monkeypatch, 
         file.write(b"PK\x03\x04" + b"\0" * 1000)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(np, "savez", full_disk_savez)
+    monkeypatch.setattr(npz, "savez", full_disk_savez)
     res = invoke("sample", small / "b.png", "-n", 3, "-w", 5, "-o", out)
     assert "No space left" in one_line_error(res, 1)
     assert out.read_bytes() == before and temporaries(tmp_path) == []

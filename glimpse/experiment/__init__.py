@@ -14,15 +14,23 @@ evaluations of classifiers. The functions here fill it in order::
 Classifiers come from scikit-learn (``pip install 'glimpse-vision[experiment]'``).
 """
 
-from .classify import SCORES, CrossValidateClassifier, MakeLearner, TrainAndTestClassifier
-from .corpora import SAMPLE_CORPORA, GetSampleCorpus
-from .corpus import Corpus, MakeCorpus, ReadCorpus, ReadCorpusSplit, ReadCorpusSubdirs
-from .experiment import (ComputeActivation, Evaluation, Experiment, SetPrototypes,
-                         SplitCorpus)
-from .features import (DEFAULT_BLOCK_SIZE, ComputeFeatures, ExtractFeatures, IterFeatures,
-                       ResolveLayers, WriteFeatures)
-from .prototypes import PROTOTYPE_ALGORITHMS, MakePrototypes
-from .store import FORMAT_VERSION, LoadExperiment, StoreExperiment
+import importlib
+
+# The names below are imported from their modules when first used, so that importing a
+# submodule (as every ``glimpse`` command does with ``glimpse.experiment.cli``) does not
+# import the whole package.
+_MODULES = {
+    "classify": ["SCORES", "CrossValidateClassifier", "MakeLearner", "TrainAndTestClassifier"],
+    "corpora": ["SAMPLE_CORPORA", "GetSampleCorpus"],
+    "corpus": ["Corpus", "MakeCorpus", "ReadCorpus", "ReadCorpusSplit", "ReadCorpusSubdirs"],
+    "experiment": ["ComputeActivation", "Evaluation", "Experiment", "SetPrototypes",
+                   "SplitCorpus"],
+    "features": ["DEFAULT_BLOCK_SIZE", "ComputeFeatures", "ExtractFeatures", "IterFeatures",
+                 "ResolveLayers", "WriteFeatures"],
+    "prototypes": ["PROTOTYPE_ALGORITHMS", "MakePrototypes"],
+    "store": ["FORMAT_VERSION", "LoadExperiment", "StoreExperiment"],
+}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "Experiment", "Evaluation", "Corpus",
@@ -34,3 +42,16 @@ __all__ = [
     "MakeLearner", "TrainAndTestClassifier", "CrossValidateClassifier", "SCORES",
     "StoreExperiment", "LoadExperiment", "FORMAT_VERSION",
 ]
+
+
+def __getattr__(name):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError("module %r has no attribute %r" % (__name__, name))
+    value = getattr(importlib.import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))

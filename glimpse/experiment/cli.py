@@ -52,7 +52,7 @@ def _add_pool(parser):
 
 def add_parsers(subparsers):
     """Add the experiment commands to `subparsers` (from ``add_subparsers``)."""
-    from .prototypes import PROTOTYPE_ALGORITHMS
+    from ._algorithms import PROTOTYPE_ALGORITHMS
 
     p = subparsers.add_parser(
         "imprint", help="make S2 prototypes from a corpus",
@@ -220,6 +220,7 @@ def _prototype_arrays(exp):
 def run_imprint(args):
     """``glimpse imprint``: prototypes from all images of a corpus, to an .npz file."""
     from . import _models
+    from ..util import npz
     from ..util.fileio import atomic_write
     from .experiment import Experiment
     from .prototypes import MakePrototypes
@@ -250,7 +251,7 @@ def run_imprint(args):
         seed=np.int64(exp.seed),
     )
     with atomic_write(args.output) as f:
-        np.savez(f, **arrays)
+        npz.savez(f, **arrays)
     print("glimpse: wrote %s: %s prototypes of width %s (%s) from %d image(s), seed %d"
           % (args.output, args.num_prototypes,
              ", ".join(str(p.shape[-1]) for p in exp.prototypes), args.algorithm,

@@ -9,15 +9,13 @@ import numpy as np
 
 from ..backends import InputLoadError, InputSizeError
 from . import _models
+from ._algorithms import PROTOTYPE_ALGORITHMS
 from ._pool import pool_for
 from ._sklearn import require_sklearn
 from .experiment import SetPrototypes, SplitCorpus
 from .features import ResolveLayers
 
 __all__ = ["MakePrototypes", "PROTOTYPE_ALGORITHMS"]
-
-#: The prototype algorithms :func:`MakePrototypes` knows.
-PROTOTYPE_ALGORITHMS = ("imprint", "uniform", "shuffle", "histogram", "normal", "kmeans")
 
 _HISTOGRAM_BINS = 100
 #: kmeans clusters this many imprinted patches per prototype.

@@ -8,6 +8,7 @@ import os
 import numpy as np
 
 from .. import __version__
+from ..util import npz
 from ..util.fileio import atomic_write
 from . import _models
 from .corpus import Corpus
@@ -87,7 +88,7 @@ def StoreExperiment(exp, path):
     }
     arrays["metadata"] = np.array(json.dumps(metadata))
     with atomic_write(path) as f:
-        np.savez(f, **arrays)
+        npz.savez(f, **arrays)
 
 
 def _bad(path, why):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import itertools
 import numbers
 import os
@@ -179,6 +178,8 @@ class Pool:
 
     def _wait(self, futures, timeout):
         """Block until at least one of `futures` is done, or `timeout` seconds passed."""
+        import concurrent.futures  # not imported by the serial pool, which has no futures
+
         concurrent.futures.wait(futures, timeout, concurrent.futures.FIRST_COMPLETED)
 
     def _translate(self, err):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import signal
 import threading
-from concurrent.futures.process import BrokenProcessPool
 
 from ._base import Pool, WorkerError, _run_chunk
 
@@ -63,6 +61,8 @@ class ThreadPool(Pool):
         self._cancelled = threading.Event()
 
     def _submit(self, func, chunk):
+        import concurrent.futures  # imported by the pools that use it only
+
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 self.workers, thread_name_prefix="glimpse-pool"
@@ -131,6 +131,10 @@ class ProcessPool(Pool):
         self._executor = None
 
     def _submit(self, func, chunk):
+        # concurrent.futures.process (and multiprocessing) is imported only by this pool.
+        import concurrent.futures
+        from concurrent.futures.process import BrokenProcessPool
+
         with _sigint_blocked():
             if self._executor is None:
                 self._executor = concurrent.futures.ProcessPoolExecutor(
@@ -142,6 +146,8 @@ class ProcessPool(Pool):
                 raise self._translate(err) from None
 
     def _translate(self, err):
+        from concurrent.futures.process import BrokenProcessPool
+
         if isinstance(err, BrokenProcessPool):
             return WorkerError(self._DIED)
         return err

@@ -7,6 +7,7 @@ from glimpse.experiment import (PROTOTYPE_ALGORITHMS, ComputeActivation, Corpus,
                                 CrossValidateClassifier, Experiment, LoadExperiment,
                                 MakeLearner, MakePrototypes, ReadCorpus, SplitCorpus,
                                 StoreExperiment, TrainAndTestClassifier)
+from glimpse.util import npz
 
 from .conftest import ThreadPool, small_model
 
@@ -193,7 +194,7 @@ def test_store_is_atomic(tiny_corpus, tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(np, "savez", boom)
+    monkeypatch.setattr(npz, "savez", boom)
     with pytest.raises(OSError, match="disk full"):
         StoreExperiment(exp, path)
     assert path.read_bytes() == b"previous"
