@@ -128,7 +128,8 @@ def ImageToColourBytes(img: Image.Image) -> np.ndarray | None:
         For the colour modes :func:`ImageToArray` maps to grey with the luma transform,
         the RGB or RGBA samples it reads (other colour modes, such as 'P' or 'CMYK',
         converted by Pillow as :func:`ImageToArray` converts them); channel 3, when
-        present, is alpha or padding. :meth:`glimpse.backends.base.Backend.LumaBytes`
+        present, is alpha or padding (RGB images come with 4 channels, as Pillow
+        stores them). :meth:`glimpse.backends.base.Backend.LumaBytes`
         turns them into grey without float copies of the channels. None for the grey,
         binary, 16-bit and float modes.
 
@@ -142,14 +143,20 @@ def ImageToColourBytes(img: Image.Image) -> np.ndarray | None:
     Examples
     --------
     >>> from PIL import Image
-    >>> ImageToColourBytes(Image.new("RGB", (3, 2), (255, 0, 0))).shape
+    >>> ImageToColourBytes(Image.new("RGB", (3, 2), (255, 0, 0)))[..., :3].shape
     (2, 3, 3)
     """
     _check_pil(img)
     mode = img.mode
     if mode in _GREY_FIRST_BAND or mode in _SIXTEEN_BIT or mode in ("1", "F"):
         return None
-    return np.asarray(_as_rgb(img))
+    img = _as_rgb(img)
+    if img.mode == "RGB":
+        # Pillow stores RGB pixels in 4 bytes: copying them as they are is about twice
+        # as fast as packing them into 3 (numpy.asarray); channel 3 is padding
+        rgbx = np.frombuffer(img.tobytes("raw", "RGBX"), np.uint8)
+        return rgbx.reshape(img.height, img.width, 4)
+    return np.asarray(img)
 
 
 def ImageToBytes(img: Image.Image) -> np.ndarray | None:

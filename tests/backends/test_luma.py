@@ -139,7 +139,12 @@ def test_out_validation(backend):
 def test_image_to_colour_bytes_modes():
     assert gimage.ImageToColourBytes(Image.new("RGBA", (3, 2))).shape == (2, 3, 4)
     assert gimage.ImageToColourBytes(Image.new("P", (3, 2))).shape == (2, 3, 4)
-    assert gimage.ImageToColourBytes(Image.new("CMYK", (3, 2))).shape == (2, 3, 3)
+    cmyk = Image.new("CMYK", (3, 2), (0, 255, 255, 0))
+    assert np.array_equal(gimage.ImageToColourBytes(cmyk)[..., :3],
+                          np.asarray(cmyk.convert("RGB")))
+    rgb = np.random.default_rng(4).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    got = gimage.ImageToColourBytes(Image.fromarray(rgb))
+    assert got.shape == (5, 7, 4) and np.array_equal(got[..., :3], rgb)
     for mode in ["L", "LA", "YCbCr", "1", "F", "I", "I;16"]:
         assert gimage.ImageToColourBytes(Image.new(mode, (3, 2))) is None
     with pytest.raises(TypeError, match="img must be a PIL image"):
