@@ -13,9 +13,9 @@ default compression), BMP and uncompressed TIFF in a temporary folder.
 
 Conversions of a decoded image to float32 grey in [0, 1], all one thread:
 
-* glimpse: ``CythonBackend().LumaBytes(np.asarray(img))`` (the 8-bit samples copied
-  out of Pillow once, then one compiled pass; what ``InputSource(path, exact=False)``
-  does for colour files that are not JPEG);
+* glimpse: ``CythonBackend().LumaBytes(gimage.ImageToColourBytes(img))`` (the 8-bit
+  samples copied out of Pillow once, 4 bytes a pixel, then one compiled pass; what
+  ``InputSource(path, exact=False)`` does for colour files that are not JPEG);
 * glimpse-out: the same writing into a reused ``out=`` buffer;
 * ImageToArray: ``glimpse.util.gimage.ImageToArray`` (the exact path: float32 copy of
   the channels, matrix product, division, clip);
@@ -78,19 +78,21 @@ def picture(width, height, alpha, seed=0):
 def conversions(shape):
     out = np.empty(shape, np.float32)
     return {
-        "glimpse": lambda img: BACKEND.LumaBytes(np.asarray(img)),
-        "glimpse-out": lambda img: BACKEND.LumaBytes(np.asarray(img), out=out),
+        "glimpse": lambda img: BACKEND.LumaBytes(gimage.ImageToColourBytes(img)),
+        "glimpse-out": lambda img: BACKEND.LumaBytes(gimage.ImageToColourBytes(img), out=out),
         "ImageToArray": gimage.ImageToArray,
         "pillow-F": lambda img: np.asarray(img.convert("F")) / np.float32(255),
     }
 
 
 def check(convs, img):
+    """Every conversion gives ImageToArray's grey, within a few float32 ulps."""
     want = gimage.ImageToArray(img)
     for name, conv in convs.items():
         got = conv(img)
         assert got.dtype == np.float32 and got.shape == want.shape, name
-        assert np.abs(got - want).max() <= 1.2e-7, (name, np.abs(got - want).max())
+        bound = 4e-7 if name == "pillow-F" else 1.2e-7  # Pillow rounds twice more
+        assert np.abs(got - want).max() <= bound, (name, np.abs(got - want).max())
 
 
 def read(path, conv):

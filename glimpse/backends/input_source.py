@@ -84,7 +84,8 @@ class InputSource:
         README's "Corpus throughput"). Other colour files (PNG, BMP, TIFF, palette
         images, ...) are then made grey by the backend's
         :meth:`~glimpse.backends.base.Backend.LumaBytes` from their 8-bit samples, with
-        no float copy of the colour channels: within 3e-7 of the exact layer.
+        no float copy of the colour channels: within a few float32 ulps of the exact layer
+        (at most 5e-7 measured on PNG photos and screenshots, mean 1e-8).
 
     Notes
     -----
