@@ -13,7 +13,20 @@ Cases (all float32 input, one thread):
 * B: 9 scales (square maps of side 256, 215, 181, 152, 128, 108, 91, 76, 64),
   4 bands, w = 7, N = 10,000;
 * C: one 1024x1024 map, w = 16, N = 100,000; C-out is the same with a
-  preallocated ``out=`` buffer reused across calls.
+  preallocated ``out=`` buffer reused across calls;
+* A2-out: case A2 with a reused ``out=`` buffer;
+* D-out: one 2048x2048 map, w = 11, N = 100,000, reused ``out=`` buffer (a
+  large map: patch rows miss the cache);
+* E-out: one 512x512 map (1 MiB), w = 11, N = 100,000, reused ``out=`` buffer.
+
+The machine limit of every case is ``memcpy``: ``np.copyto`` of as many
+bytes as the output into a warm buffer (its ratio below 1 says how far glimpse is
+from a plain copy of its output).
+
+``--stream-ab`` adds, for the outputs large enough to be written with streaming
+stores (``glimpse._patches.STREAM_THRESHOLD``), glimpse with streaming stores forced
+on and forced off, whatever the size of the maps: the evidence for the rule that
+streams only from maps of at most ``STREAM_SOURCE_LIMIT`` bytes.
 
 Peers, all written here:
 
@@ -52,6 +65,7 @@ import numpy as np  # noqa: E402
 from numpy.lib.stride_tricks import sliding_window_view  # noqa: E402
 
 import glimpse  # noqa: E402
+from glimpse.backends._compiled import _patches  # noqa: E402
 from glimpse.models.base.sampling import SamplePatchesFromData  # noqa: E402
 
 from _harness import interleaved_rounds  # noqa: E402
@@ -144,6 +158,12 @@ def make_cases():
         dict(name="C", desc="1 map 1024x1024, w=16, N=100,000", data=c, w=16, n=100000),
         dict(name="C-out", desc="case C with a reused out= buffer", data=c, w=16, n=100000,
              reuse_out=True),
+        dict(name="A2-out", desc="case A2 with a reused out= buffer", data=a, w=8, n=100000,
+             reuse_out=True),
+        dict(name="D-out", desc="1 map 2048x2048, w=11, N=100,000, out=",
+             data=g.random((2048, 2048), dtype=np.float32), w=11, n=100000, reuse_out=True),
+        dict(name="E-out", desc="1 map 512x512, w=11, N=100,000, out=",
+             data=g.random((512, 512), dtype=np.float32), w=11, n=100000, reuse_out=True),
     ]
 
 
@@ -176,12 +196,16 @@ def implementations(case, args):
     rng_ours = np.random.default_rng(1)
     rng_np = np.random.default_rng(2)
     fns = {}
-    if case.get("reuse_out"):
-        buf = np.empty((n,) + scales[0].shape[:-2] + (w, w), np.float32)
-        fns["glimpse"] = lambda: SamplePatchesFromData(data, w, n, rng_ours, out=buf)
-    else:
-        fns["glimpse"] = lambda: SamplePatchesFromData(data, w, n, rng_ours)
+    shape = (n,) + scales[0].shape[:-2] + (w, w)
+    buf = np.empty(shape, np.float32) if case.get("reuse_out") else None
+    fns["glimpse"] = lambda: SamplePatchesFromData(data, w, n, rng_ours, out=buf)
     fns["numpy"] = lambda: numpy_gather(scales, w, n, rng_np)
+    src = np.ones(shape, np.float32)
+    dst = np.empty_like(src)
+    fns["memcpy"] = lambda: np.copyto(dst, src)
+    if args.stream_ab and src.nbytes >= _patches.STREAM_THRESHOLD:
+        fns["stream-on"] = _forced(data, w, n, buf, True)
+        fns["stream-off"] = _forced(data, w, n, buf, False)
     if case["name"] in ("A2", "B") or (case["name"] == "C" and not args.quick):
         if extract_patches_2d is not None:
             images = [d if d.ndim == 2 else np.ascontiguousarray(np.moveaxis(d, 0, -1))
@@ -191,6 +215,21 @@ def implementations(case, args):
     if case["name"] == "A2":
         fns["loop2013"] = lambda: loop2013(scales, w, n)
     return fns
+
+
+def _forced(data, w, n, buf, stream):
+    """glimpse with streaming stores forced on or off (restored after every call)."""
+    rng = np.random.default_rng(1)
+    limit = (1 << 62) if stream else -1
+
+    def call():
+        saved = _patches.STREAM_SOURCE_LIMIT
+        _patches.STREAM_SOURCE_LIMIT = limit
+        try:
+            return SamplePatchesFromData(data, w, n, rng, out=buf)
+        finally:
+            _patches.STREAM_SOURCE_LIMIT = saved
+    return call
 
 
 TARGETS = {  # (case, peer): minimum ratio peer time / glimpse time
@@ -207,6 +246,10 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=None, help="rounds per case (default 21)")
     ap.add_argument("--min-ms", type=float, default=None,
                     help="minimum time per implementation per round (default 60 ms)")
+    ap.add_argument("--stream-ab", action="store_true",
+                    help="also time glimpse with streaming stores forced on and off")
+    ap.add_argument("--cases", default=None,
+                    help="comma-separated case names to run (default: all)")
     args = ap.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 21)
     min_s = (args.min_ms if args.min_ms is not None else (10 if args.quick else 60)) / 1e3
@@ -220,10 +263,13 @@ def main(argv=None):
     print("%d rounds per case, >= %.0f ms per implementation per round\n"
           % (rounds, min_s * 1e3))
     rows = []
+    wanted = None if args.cases is None else set(args.cases.split(","))
     for case in make_cases():
+        if wanted is not None and case["name"] not in wanted:
+            continue
         fns = implementations(case, args)
         for k, f in fns.items():
-            if k != "sklearn":
+            if k not in ("sklearn", "memcpy"):
                 check(k, f(), case)
         if "sklearn" in fns:
             got = fns["sklearn"]()
@@ -245,6 +291,12 @@ def main(argv=None):
                          (ratio >= target) if target else None))
             print("           %-10s %9.4f ms   ratio %.2f"
                   % (k, statistics.median(ts) * 1e3, ratio))
+        if "stream-on" in times:
+            pairs = zip(times["stream-on"], times["stream-off"])
+            ratio = statistics.median(a / b for a, b in pairs)
+            rows.append((case["name"], "stream-on / stream-off", None, ours_med, ratio, "-",
+                         None))
+            print("           stream-on / stream-off     ratio %.2f" % ratio)
         if extract_patches_2d is None and case["name"] in ("A2", "B"):
             rows.append((case["name"], "sklearn", None, ours_med, None, ">= 3.00x", None))
             print("           sklearn    skipped: scikit-learn is not installed")
@@ -253,7 +305,8 @@ def main(argv=None):
     print("|---|---|---:|---:|---:|---|---|")
     for case, peer, peer_t, ours_t, ratio, target, met in rows:
         print("| %s | %s | %s | %.4f | %s | %s | %s |" % (
-            case, peer if peer_t is not None or peer == "(per call)" else peer + " (skipped)",
+            case, peer if peer_t is not None or peer.startswith(("(", "stream"))
+            else peer + " (skipped)",
             "%.4f" % (peer_t * 1e3) if peer_t is not None else "-",
             ours_t * 1e3, "%.2fx" % ratio if ratio is not None else "-", target,
             {True: "yes", False: "**no**", None: "-"}[met]))

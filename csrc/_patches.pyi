@@ -7,8 +7,10 @@ validated input; call :func:`glimpse.models.base.SamplePatchesFromData`.
 import numpy as np
 import numpy.typing as npt
 
-#: Outputs of at least this many bytes are written with streaming stores.
+#: Outputs of at least this many bytes are written with streaming stores...
 STREAM_THRESHOLD: int  # Python int, read at every call
+#: ... when the scales they are read from span at most this many bytes.
+STREAM_SOURCE_LIMIT: int  # Python int, read at every call
 
 
 def gather(

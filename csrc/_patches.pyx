@@ -326,6 +326,7 @@ cdef class _Scales:
     cdef Py_ssize_t nscales
     cdef Py_ssize_t nbands
     cdef Py_ssize_t nheld
+    cdef Py_ssize_t span  # bytes spanned by all the scales together
 
     def __cinit__(self, list scales, Py_ssize_t width):
         cdef Py_ssize_t s, d, b, nb, nd, idx
@@ -356,6 +357,10 @@ cdef class _Scales:
             self.info[s].f64 = v.itemsize == 8
             self.info[s].contig = v.strides[nd - 1] == v.itemsize
             self.info[s].boff = &self.offsets[s * nb]
+            self.span += v.itemsize
+            for d in range(nd):
+                self.span += (v.shape[d] - 1) * (v.strides[d] if v.strides[d] >= 0
+                                                 else -v.strides[d])
             # byte offset of band b: its band index in C order, dotted with the strides
             for b in range(nb):
                 idx = b
@@ -433,8 +438,9 @@ def sample(list scales not None,
     draws nothing); ``(y, x) = divmod(c, W_s - width + 1)``. The draws run
     under the bit generator's lock without the GIL; the copy then runs
     without the GIL and without the lock. Outputs of at least
-    ``STREAM_THRESHOLD`` bytes are assembled in a small buffer and written
-    with streaming stores.
+    ``STREAM_THRESHOLD`` bytes read from scales spanning at most
+    ``STREAM_SOURCE_LIMIT`` bytes are assembled in a small buffer and written
+    with streaming stores (see :func:`_gather_any`).
     """
     cdef _Scales sc = _Scales(scales, width)
     bit_generator = generator.bit_generator
@@ -448,18 +454,33 @@ def sample(list scales not None,
     _gather_any(sc, locations, width, out)
 
 
-#: Outputs of at least this many bytes are written with streaming stores.
+#: Outputs of at least this many bytes are written with streaming stores...
 STREAM_THRESHOLD = 16 << 20
+#: ... when the scales they are read from span at most this many bytes.
+STREAM_SOURCE_LIMIT = 1 << 20
 cdef Py_ssize_t _STAGE_CHUNK = 2048  # floats assembled before each streamed write
 
 
 cdef _gather_any(_Scales sc, const Py_ssize_t[:, ::1] locations, Py_ssize_t width,
                  float[:, ::1] out):
-    """Gather with the GIL released; streaming stores for large outputs."""
+    """Gather with the GIL released; streaming stores for large outputs of small maps.
+
+    Streaming stores skip reading the output's lines into the cache, which pays when
+    the output is large (it will not stay in the cache) and the reads hit the cache:
+    then the writes are the only memory traffic. When the scales are larger than
+    a core's cache (``STREAM_SOURCE_LIMIT``, the 1 MiB of an L2), every patch row read
+    misses too, and streaming stores, which hold their line buffers until a whole line
+    is written, compete with those misses. Time with streaming stores / time without,
+    same run (``python benchmarks/bench_patches.py --stream-ab``, 15 rounds, medians of
+    per-round ratios): A2 (256 KiB map, w = 8, 25.6 MB output) 0.55, the same with a
+    reused ``out`` 0.53; E-out (1 MiB map, w = 11, 48 MB, reused ``out``) 0.76; C
+    (4 MiB map, w = 16, 102 MB) 1.09, C-out (the same, reused ``out``) 1.24; D-out
+    (16 MiB map, w = 11, 48 MB, reused ``out``) 1.31.
+    """
     cdef Py_ssize_t row = out.shape[1]
     cdef float *stage
     if (not GLIMPSE_HAVE_STREAM or out.shape[0] * row * <Py_ssize_t>sizeof(float)
-            < <Py_ssize_t>STREAM_THRESHOLD):
+            < <Py_ssize_t>STREAM_THRESHOLD or sc.span > <Py_ssize_t>STREAM_SOURCE_LIMIT):
         with nogil:
             _gather(sc.info, sc.nbands, locations, width, out)
         return

@@ -4,7 +4,7 @@ Cython kernels (``glimpse._*``), which run with the GIL released."""
 from __future__ import annotations
 
 from . import _compiled_hmax
-from ._compiled import _patches, _resample
+from ._compiled import _colour, _patches, _resample
 from .base import Backend
 
 __all__ = ["CythonBackend"]
@@ -36,6 +36,11 @@ class CythonBackend(Backend):
     @staticmethod
     def _ResampleScratchBytes(iheight, iwidth, width, height, filter, box):
         return _resample.scratch_bytes(iheight, iwidth, width, height, filter, *box)
+
+    @staticmethod
+    def _LumaBytes(data, out):
+        _colour.luma(data, out)
+        return out
 
     _GatherPatches = staticmethod(_patches.gather)
     _SampleGatherPatches = staticmethod(_patches.sample)

@@ -81,7 +81,11 @@ class InputSource:
         Pillow. False: from the luma a JPEG stores, reduced in the DCT domain while the
         decoded image stays at least 4 times the model's resize target
         (:meth:`CreateGreyImage`); faster, and within 0.02 of the exact layer (see the
-        README's "Corpus throughput").
+        README's "Corpus throughput"). Other colour files (PNG, BMP, TIFF, palette
+        images, ...) are then made grey by the backend's
+        :meth:`~glimpse.backends.base.Backend.LumaBytes` from their 8-bit samples, with
+        no float copy of the colour channels: within a few float32 ulps of the exact layer
+        (at most 5e-7 measured on PNG photos and screenshots, mean 1e-8).
 
     Notes
     -----

@@ -184,6 +184,13 @@ class NumpyBackend(Backend):
                              box)
 
     @staticmethod
+    def _LumaBytes(data, out):
+        weights = np.array([299, 587, 114], np.int32)
+        total = data[..., :3].astype(np.int32) @ weights  # exact: at most 255,000
+        np.divide(total.astype(np.float32), np.float32(255000), out=out)
+        return out
+
+    @staticmethod
     def _ResampleScratchBytes(iheight, iwidth, width, height, filter, box):
         cw, ch = box[2] - box[0], box[3] - box[1]
         # weights, float64 input, intermediate, float64 result, float32 result

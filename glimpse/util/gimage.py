@@ -20,6 +20,7 @@ from . import _checks
 __all__ = [
     "ImageToArray",
     "ImageToBytes",
+    "ImageToColourBytes",
     "ArrayToImage",
     "ScaleImage",
     "ScaleAndCropImage",
@@ -50,6 +51,17 @@ def _check_pil(img, name="img"):
         raise TypeError("%s must be a PIL image, got %s" % (name, type(img).__name__))
     if img.width < 1 or img.height < 1:
         raise ValueError("%s is empty (size %dx%d)" % (name, img.width, img.height))
+
+
+def _as_rgb(img):
+    """A colour image as RGB or RGBA (RGBa and RGBX as they are), converted by Pillow."""
+    mode = img.mode
+    if mode not in ("RGB", "RGBA", "RGBa", "RGBX"):
+        try:
+            img = img.convert("RGBA" if "A" in img.getbands() or mode == "P" else "RGB")
+        except (ValueError, OSError) as err:
+            raise ValueError("cannot convert image mode %r to grey: %s" % (mode, err)) from None
+    return img
 
 
 def ImageToArray(img: Image.Image) -> np.ndarray:
@@ -96,15 +108,55 @@ def ImageToArray(img: Image.Image) -> np.ndarray:
     if mode in _GREY_FIRST_BAND:
         band = img if mode == "L" else img.getchannel(0)
         return np.asarray(band, dtype=np.float32) / np.float32(255.0)
-    if mode not in ("RGB", "RGBA", "RGBa", "RGBX"):
-        try:
-            img = img.convert("RGBA" if "A" in img.getbands() or mode == "P" else "RGB")
-        except (ValueError, OSError) as err:
-            raise ValueError("cannot convert image mode %r to grey: %s" % (mode, err)) from None
-    rgb = np.asarray(img)[..., :3].astype(np.float32)
+    rgb = np.asarray(_as_rgb(img))[..., :3].astype(np.float32)
     out = rgb @ _LUMA
     out /= np.float32(255.0)
     return np.clip(out, 0.0, 1.0, out=out)
+
+
+def ImageToColourBytes(img: Image.Image) -> np.ndarray | None:
+    """The 8-bit red, green and blue samples of a colour image, else None.
+
+    Parameters
+    ----------
+    img : PIL.Image.Image
+        Input image.
+
+    Returns
+    -------
+    ndarray of uint8, shape (height, width, 3) or (height, width, 4), or None
+        For the colour modes :func:`ImageToArray` maps to grey with the luma transform,
+        the RGB or RGBA samples it reads (other colour modes, such as 'P' or 'CMYK',
+        converted by Pillow as :func:`ImageToArray` converts them); channel 3, when
+        present, is alpha or padding (RGB images come with 4 channels, as Pillow
+        stores them). :meth:`glimpse.backends.base.Backend.LumaBytes`
+        turns them into grey without float copies of the channels. None for the grey,
+        binary, 16-bit and float modes.
+
+    Raises
+    ------
+    TypeError
+        If `img` is not a PIL image.
+    ValueError
+        If the image is empty, or its mode cannot be converted to RGB.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> ImageToColourBytes(Image.new("RGB", (3, 2), (255, 0, 0)))[..., :3].shape
+    (2, 3, 3)
+    """
+    _check_pil(img)
+    mode = img.mode
+    if mode in _GREY_FIRST_BAND or mode in _SIXTEEN_BIT or mode in ("1", "F"):
+        return None
+    img = _as_rgb(img)
+    if img.mode == "RGB":
+        # Pillow stores RGB pixels in 4 bytes: copying them as they are is about twice
+        # as fast as packing them into 3 (numpy.asarray); channel 3 is padding
+        rgbx = np.frombuffer(img.tobytes("raw", "RGBX"), np.uint8)
+        return rgbx.reshape(img.height, img.width, 4)
+    return np.asarray(img)
 
 
 def ImageToBytes(img: Image.Image) -> np.ndarray | None:

@@ -106,9 +106,8 @@ def test_exif_orientation_with_draft(tmp_path):
     assert np.abs(grey - exact).max() <= 0.0185
 
 
-@pytest.mark.parametrize("mode, ext", [("RGB", ".png"), ("L", ".jpg"), ("CMYK", ".jpg"),
-                                       ("RGBA", ".png")])
-def test_other_files_are_read_exactly(tmp_path, mode, ext):
+@pytest.mark.parametrize("mode, ext", [("L", ".jpg"), ("L", ".png"), ("LA", ".png")])
+def test_grey_files_are_read_exactly(tmp_path, mode, ext):
     img = _picture(np.random.default_rng(3), 160, 120).convert(mode)
     path = str(tmp_path / ("a" + ext))
     img.save(path)
@@ -116,6 +115,31 @@ def test_other_files_are_read_exactly(tmp_path, mode, ext):
     got, scale = InputSource(path, exact=False).CreateGreyImage(lambda w, h: 8)
     assert scale == 1 and got.mode == Image.open(path).mode
     assert np.array_equal(_layer(model, path, False), _layer(model, path, True))
+
+
+@pytest.mark.parametrize("mode, ext", [("RGB", ".png"), ("RGBA", ".png"), ("P", ".png"),
+                                       ("RGB", ".bmp"), ("RGB", ".tiff"), ("RGBA", ".tiff"),
+                                       ("CMYK", ".jpg"), ("RGB", ".webp")])
+@pytest.mark.parametrize("backend", ["cython", "numpy"])
+def test_other_colour_files_take_the_luma_of_their_samples(tmp_path, mode, ext, backend):
+    img = _picture(np.random.default_rng(3), 160, 120).convert(mode)
+    path = str(tmp_path / ("a" + ext))
+    img.save(path, **({"lossless": True} if ext == ".webp" else {}))
+    model = Model(backend, Params(image_resize_length=10))
+    got, scale = InputSource(path, exact=False).CreateGreyImage(lambda w, h: 8)
+    assert scale == 1 and got.mode == Image.open(path).mode
+    grey, exact = _layer(model, path, False), _layer(model, path, True)
+    with Image.open(path) as opened:
+        luma = model.backend.LumaBytes(gimage.ImageToColourBytes(opened))
+    want = model.backend.Resample(luma, *gimage.ScaledSize((160, 120), "scale short edge", 10))
+    assert grey.shape == exact.shape == (10, 13)
+    assert np.array_equal(grey, np.clip(want, 0, 1))
+    assert np.abs(grey - exact).max() <= 5e-7
+    # the full-size grey: within two float32 ulps of the exact path's
+    model = Model(backend, Params(image_resize_method="none"))
+    grey, exact = _layer(model, path, False), _layer(model, path, True)
+    assert np.abs(grey.view(np.int32) - exact.view(np.int32)).max() <= 2
+    assert not np.array_equal(grey, exact)  # the two paths do differ in the last bits
 
 
 def test_resize_none_decodes_luma_at_full_size(tmp_path):

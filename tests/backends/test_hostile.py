@@ -67,6 +67,7 @@ def _good_calls():
         "ResampleBytes": ((np.arange(36, dtype=np.uint8).reshape(6, 6), 4, 5),
                           dict(filter=1, box=(0, 0, 4, 5))),
         "ResampleScratchBytes": ((6, 6, 4, 5), dict(filter=1, box=None)),
+        "LumaBytes": ((np.arange(60, dtype=np.uint8).reshape(3, 5, 4),), dict(out=None)),
         "GatherPatches": ((data, np.array([[0, 1, 2], [1, 3, 3]]), 3), dict(out=None)),
         "SampleGatherPatches": ((data, 3, 4), dict(rng=0, out=None)),
     }

@@ -605,10 +605,24 @@ def test_large_output_matches_vectorised_gather():
     np.testing.assert_array_equal(patches, expected)
 
 
+@pytest.mark.parametrize("source_limit", [0, 1 << 62])
+def test_large_output_of_a_large_map(monkeypatch, source_limit):
+    # the same patches whether the map is above the streaming source limit or not
+    monkeypatch.setattr(_patches, "STREAM_SOURCE_LIMIT", source_limit)
+    rng = np.random.default_rng(1)
+    data = rng.random((600, 700), np.float32)[::-1]  # 1.7 MB, negative row stride
+    n = 30_000  # 30_000 * 12 * 12 * 4 bytes = 17.3 MB: above the streaming threshold
+    assert n * 144 * 4 >= _patches.STREAM_THRESHOLD and data.nbytes > (1 << 20)
+    patches, locs = SamplePatchesFromData(data, 12, n, rng=2)
+    windows = np.lib.stride_tricks.sliding_window_view(data, (12, 12))
+    np.testing.assert_array_equal(patches, windows[locs[:, 1], locs[:, 2]])
+
+
 @pytest.mark.parametrize("offset", [0, 1, 2, 3])
 @pytest.mark.parametrize("width, bands", [(1, ()), (3, (2,)), (7, (4,)), (5, (1, 3))])
 def test_streamed_path_at_every_alignment(monkeypatch, offset, width, bands):
     monkeypatch.setattr(_patches, "STREAM_THRESHOLD", 0)
+    monkeypatch.setattr(_patches, "STREAM_SOURCE_LIMIT", 1 << 62)
     rng = np.random.default_rng(offset)
     data = [rng.random(bands + (20, 23)), rng.random(bands + (9, 12), np.float32)[..., ::-1, :]]
     for n in (1, 2, 5, 333):
@@ -626,12 +640,12 @@ def test_streamed_path_at_every_alignment(monkeypatch, offset, width, bands):
 @given(cases())
 def test_streamed_path_matches_reference(case):
     data, w, n, seed = case
-    old = _patches.STREAM_THRESHOLD
-    _patches.STREAM_THRESHOLD = 0
+    old = _patches.STREAM_THRESHOLD, _patches.STREAM_SOURCE_LIMIT
+    _patches.STREAM_THRESHOLD, _patches.STREAM_SOURCE_LIMIT = 0, 1 << 62
     try:
         patches, locs = SamplePatchesFromData(data, w, n, rng=seed)
     finally:
-        _patches.STREAM_THRESHOLD = old
+        _patches.STREAM_THRESHOLD, _patches.STREAM_SOURCE_LIMIT = old
     ref_patches, ref_locs = reference(data, w, n, seed)
     np.testing.assert_array_equal(locs, ref_locs)
     np.testing.assert_array_equal(patches, ref_patches)
