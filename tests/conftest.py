@@ -7,7 +7,14 @@ import signal
 import subprocess
 
 import pytest
+from hypothesis import settings
 from PIL import Image
+
+# Property tests draw fresh examples on every run here; with CI set (as continuous
+# integration sets it) they draw the same ones every time, so a result can be reproduced.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def _invoke(*args, cwd=None):
