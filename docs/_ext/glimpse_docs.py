@@ -40,6 +40,7 @@ API_MODULES = [
     ("glimpse.glab.api", "The 2013 convenience API"),
     ("glimpse.util.gimage", "Images and resampling"),
     ("glimpse.util.kernel", "Gabor kernels"),
+    ("glimpse.util.npz", "Writing .npz files from memory or a spool, without copies"),
     ("glimpse.util.show", "Pictures of layers and kernels"),
     ("glimpse.util.dataflow", "Dataflow machinery"),
     ("glimpse.backends", "Backends"),
