@@ -45,6 +45,8 @@ __all__ = [
 
 
 def __getattr__(name):
+    if name in _MODULES:  # a module, as an attribute of the package (its import sets it)
+        return importlib.import_module("." + name, __name__)
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError("module %r has no attribute %r" % (__name__, name))
@@ -54,4 +56,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_WHERE))
+    return sorted(set(globals()) | set(_WHERE) | set(_MODULES))

@@ -159,7 +159,7 @@ class RowSpool:
             added.
         """
         rows = np.asarray(rows)
-        if rows.dtype != self.dtype or rows.shape[1:] != self.row_shape:
+        if rows.ndim == 0 or rows.dtype != self.dtype or rows.shape[1:] != self.row_shape:
             raise ValueError("rows must be an array (k,) + %r of %s, got %r of %s"
                              % (self.row_shape, self.dtype, rows.shape, rows.dtype))
         data = np.ascontiguousarray(rows).reshape(-1).view(np.uint8)

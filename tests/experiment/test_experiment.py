@@ -1,8 +1,13 @@
 import json
+import os
+import subprocess
+import sys
+import tempfile
 
 import numpy as np
 import pytest
 
+import glimpse.experiment
 from glimpse.experiment import (PROTOTYPE_ALGORITHMS, ComputeActivation, Corpus,
                                 CrossValidateClassifier, Experiment, LoadExperiment,
                                 MakeLearner, MakePrototypes, ReadCorpus, SplitCorpus,
@@ -215,3 +220,22 @@ def test_missing_scikit_learn_names_the_install_command(monkeypatch, tiny_corpus
         MakeLearner()
     with pytest.raises(ImportError, match="needs scikit-learn"):
         MakePrototypes(_experiment(tiny_corpus), 3, "kmeans")
+
+
+def test_the_package_gives_its_names_and_its_modules_on_use():
+    # glimpse.experiment imports its modules when a name is first asked for; its modules
+    # are attributes of the package, as they were when the package imported them all
+    code = ("import glimpse.experiment as e, sys; "
+            "assert 'glimpse.experiment.corpus' not in sys.modules; "
+            "assert e.corpus.MakeCorpus is e.MakeCorpus; "
+            "assert e.store.StoreExperiment is e.StoreExperiment; "
+            "assert {'classify', 'corpora', 'experiment', 'features', 'prototypes'} "
+            "<= set(dir(e)); "
+            "[getattr(e, m) for m in ('classify', 'corpora', 'experiment', 'features', "
+            "'prototypes')]")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0"), timeout=120,
+                         cwd=tempfile.gettempdir())
+    assert res.returncode == 0, res.stderr
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        glimpse.experiment.nothing

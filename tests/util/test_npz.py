@@ -202,6 +202,14 @@ def test_spool_refuses_other_rows(tmp_path):
         with pytest.raises(ValueError, match="got \\(1, 2, 2\\) of float64"):
             spool.append(np.zeros((1, 2, 2)))
         assert len(spool) == 0
+    with npz.RowSpool((), np.float32, directory=tmp_path) as spool:
+        # a 0-d array is not a block of rows, even when the rows are scalars
+        with pytest.raises(ValueError, match=r"rows must be an array \(k,\) \+ \(\) of "
+                                             r"float32, got \(\) of float32"):
+            spool.append(np.float32(1))
+        spool.append(np.ones(3, np.float32))
+        assert len(spool) == 3
+        _same(_load(_written({"rows": spool})), {"rows": np.ones(3, np.float32)})
     with pytest.raises(ValueError, match="dtype must hold numbers"):
         npz.RowSpool((2,), object)
     with pytest.raises(ValueError, match="row_shape must hold sizes >= 0"):
