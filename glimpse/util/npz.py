@@ -81,8 +81,9 @@ class RowSpool:
         The array's dtype; not one holding Python objects.
     directory : str, optional
         Where the temporary file is made. Default: the system's temporary directory.
-        Pass the directory of the output file: the rows then take space only where the
-        output will take it anyway (a temporary directory may be held in memory).
+        Pass the directory of the output file: the rows then take space on the disk the
+        output goes to (a temporary directory may be held in memory). While the output
+        is written the rows are there twice, in the spool and in the output.
     name : str, optional
         The file an OSError names instead of the temporary file (which has no name
         a user knows of), for example the output the rows are for. Default: the
