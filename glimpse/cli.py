@@ -153,7 +153,7 @@ def add_pool_options(parser):
                         "(default: $GLIMPSE_POOL, else threads; serial for one worker)")
 
 
-def make_pool(args, jobs):
+def make_pool(args, jobs, chunksize=None):
     """The pool chosen by ``--workers`` and ``--pool`` for `jobs` items of work.
 
     Parameters
@@ -162,6 +162,9 @@ def make_pool(args, jobs):
         Parsed arguments with ``workers`` and ``pool`` (see :func:`add_pool_options`).
     jobs : int
         How many items the pool will run (no more workers than that are started).
+    chunksize : int, optional
+        Items a worker takes at a time (see :class:`glimpse.pools.Pool`); default:
+        the pool's own.
 
     Returns
     -------
@@ -184,7 +187,8 @@ def make_pool(args, jobs):
         raise UsageError("glimpse: error: --pool serial runs one worker, got --workers %d"
                          % args.workers)
     try:
-        return MakePool(name, workers=workers)
+        options = {} if chunksize is None else {"chunksize": chunksize}
+        return MakePool(name, workers=workers, **options)
     except (ValueError, TypeError) as err:
         raise UsageError("glimpse: error: %s" % err) from None
 
@@ -422,6 +426,11 @@ def _sample_model(params, backend):
     return Model(Params(**dict(params)))
 
 
+#: At most this many images go to a worker at a time (fewer when there are fewer than
+#: eight such chunks per worker, so that the work stays balanced).
+_SAMPLE_CHUNK = 4
+
+
 def _sample_one(job):
     """Sample one image (runs on a worker). Returns (index, patches, locs, error).
 
@@ -490,7 +499,11 @@ def _sample(args, cleanup):
     w, n = args.width, args.num_patches
     patches = locations = image_index = None
     kept, skipped = [], []
-    with make_pool(args, len(jobs)) as pool, progress_bar(len(jobs), args.quiet) as bar:
+    # A few images per hand-off: each one costs the main thread and a worker some Python
+    # (held under the GIL) while the workers otherwise decode and resample in parallel.
+    chunksize = max(1, min(_SAMPLE_CHUNK, len(jobs) // (8 * max(1, args.workers))))
+    with make_pool(args, len(jobs), chunksize) as pool, \
+            progress_bar(len(jobs), args.quiet) as bar:
         for index, got, locs, error in pool.map(_sample_one, jobs, progress=bar.update):
             if error is not None:
                 skipped.append((images[index], error))
