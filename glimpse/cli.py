@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 import warnings
@@ -32,7 +33,7 @@ from . import _cli_show, glab
 from ._exit import interrupted
 from ._exit import one_line as _one_line
 from .backends import InputLoadError, InputSizeError, InputSource
-from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
+from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod
 from .models.base.param import ASPECT_RATIO_RANGE, RESIZE_LENGTH_RANGE
 from .pools import POOLS, MakePool, WorkerError
 from .util import _allocator, _checks, gimage, npz
@@ -152,7 +153,7 @@ def add_pool_options(parser):
                         "(default: $GLIMPSE_POOL, else threads; serial for one worker)")
 
 
-def make_pool(args, jobs):
+def make_pool(args, jobs, chunksize=None):
     """The pool chosen by ``--workers`` and ``--pool`` for `jobs` items of work.
 
     Parameters
@@ -161,6 +162,9 @@ def make_pool(args, jobs):
         Parsed arguments with ``workers`` and ``pool`` (see :func:`add_pool_options`).
     jobs : int
         How many items the pool will run (no more workers than that are started).
+    chunksize : int, optional
+        Items a worker takes at a time (see :class:`glimpse.pools.Pool`); default:
+        the pool's own.
 
     Returns
     -------
@@ -183,7 +187,8 @@ def make_pool(args, jobs):
         raise UsageError("glimpse: error: --pool serial runs one worker, got --workers %d"
                          % args.workers)
     try:
-        return MakePool(name, workers=workers)
+        options = {} if chunksize is None else {"chunksize": chunksize}
+        return MakePool(name, workers=workers, **options)
     except (ValueError, TypeError) as err:
         raise UsageError("glimpse: error: %s" % err) from None
 
@@ -411,19 +416,41 @@ def _version():
     return __version__
 
 
+@functools.lru_cache(maxsize=4)
+def _sample_model(params, backend):
+    """The model a worker samples with, made once per worker for each job's settings.
+
+    ``params`` are the Params items as a tuple, ``backend`` the ``GLIMPSE_BACKEND``
+    the model was made under (a model holds no state between images).
+    """
+    return Model(Params(**dict(params)))
+
+
+#: At most this many images go to a worker at a time (fewer when there are fewer than
+#: eight such chunks per worker, so that the work stays balanced).
+_SAMPLE_CHUNK = 4
+
+
 def _sample_one(job):
-    """Sample one image (runs on a worker). Returns (index, patches, locs, error)."""
+    """Sample one image (runs on a worker). Returns (index, patches, locs, error).
+
+    What ``SamplePatches(model, Layer.IMAGE, ...)`` computes, without its per-call
+    layer lookup and dataflow: the IMAGE layer built from the source by the model's
+    own builder, then the backend's (validating) patch sampler.
+    """
     index, path, params, num_patches, width, seed_seq, max_pixels, exact = job
     _with_max_pixels(max_pixels)
-    model = Model(Params(**params))
+    model = _sample_model(tuple(params.items()), os.environ.get("GLIMPSE_BACKEND"))
+    source = InputSource(path, exact=exact)
     try:
-        patches, locs = SamplePatches(
-            model, Layer.IMAGE, num_patches, width, InputSource(path, exact=exact),
-            rng=np.random.default_rng(seed_seq)
+        image = model.BuildImageFromInput(source)
+        patches, locs = model.backend.SampleGatherPatches(
+            image, width, num_patches, rng=np.random.default_rng(seed_seq)
         )
     except InputLoadError as err:
         return index, None, None, "unreadable: %s" % _load_reason(err)
     except InputSizeError as err:
+        err.source, err.layer = source, Layer.IMAGE
         return index, None, None, "too small for patch width %d: %s" % (width, err.msg or err)
     return index, patches, locs, None
 
@@ -472,7 +499,11 @@ def _sample(args, cleanup):
     w, n = args.width, args.num_patches
     patches = locations = image_index = None
     kept, skipped = [], []
-    with make_pool(args, len(jobs)) as pool, progress_bar(len(jobs), args.quiet) as bar:
+    # A few images per hand-off: each one costs the main thread and a worker some Python
+    # (held under the GIL) while the workers otherwise decode and resample in parallel.
+    chunksize = max(1, min(_SAMPLE_CHUNK, len(jobs) // (8 * max(1, args.workers))))
+    with make_pool(args, len(jobs), chunksize) as pool, \
+            progress_bar(len(jobs), args.quiet) as bar:
         for index, got, locs, error in pool.map(_sample_one, jobs, progress=bar.update):
             if error is not None:
                 skipped.append((images[index], error))

@@ -261,3 +261,48 @@ def test_progress_bar_on_a_terminal(corpus, tmp_path):
     assert proc.returncode == 0
     text = b"".join(chunks).decode()
     assert "2/2" in text and "images/s" in text and "100%" in text
+
+
+def test_workers_taking_several_images_write_the_same_file(tmp_path):
+    # enough images that each worker is handed several at a time, with skipped ones among them
+    rng = np.random.default_rng(5)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(40):
+        pixels = rng.integers(0, 256, (30 + i % 7, 40, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / ("%02d.jpg" % i))
+    (folder / "17b.png").write_bytes(b"\x89PNG\r\n\x1a\n not a png")
+    Image.new("L", (200, 3), 9).save(folder / "23b.png")  # too small for the patches
+    runs = {"one": ["--workers", 1], "threads": ["--workers", 2],
+            "processes": ["--workers", 2, "--pool", "processes"]}
+    files, errors = {}, {}
+    for name, extra in runs.items():
+        files[name] = tmp_path / (name + ".npz")
+        res = run("sample", folder, "-n", 3, "-w", 5, "--seed", 9, "--resize-length", 24,
+                  "--resize-method", "scale long edge", "-q", "--output", files[name], *extra)
+        assert res.returncode == 0, res.stderr
+        errors[name] = res.stderr
+        assert "17b.png" in res.stderr and "23b.png" in res.stderr
+    assert errors["threads"] == errors["one"] == errors["processes"]
+    with np.load(files["one"]) as one:
+        assert one["patches"].shape == (40 * 3, 5, 5)
+        for name in ("threads", "processes"):
+            with np.load(files[name]) as other:
+                assert other.files == one.files
+                for key in one.files:
+                    np.testing.assert_array_equal(other[key], one[key], err_msg=key)
+
+
+def test_sample_follows_the_backend_named_at_each_run(tmp_path, monkeypatch, capsys):
+    from glimpse import cli
+
+    jpg = tmp_path / "a.jpg"
+    Image.fromarray(np.full((40, 40, 3), 90, np.uint8)).save(jpg)
+    args = ["sample", str(jpg), "-n", 2, "-w", 4, "--seed", 1, "-q"]
+    monkeypatch.delenv("GLIMPSE_BACKEND", raising=False)
+    assert cli.main([str(a) for a in args + ["-o", tmp_path / "a.npz"]]) == 0
+    # a model made for the first run is not reused when another backend is asked for
+    monkeypatch.setenv("GLIMPSE_BACKEND", "nonesuch")
+    assert cli.main([str(a) for a in args + ["-o", tmp_path / "b.npz"]]) == 1
+    assert "nonesuch" in capsys.readouterr().err
+    assert not (tmp_path / "b.npz").exists()
