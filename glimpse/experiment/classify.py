@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from ..util import _checks
 from .experiment import Evaluation, SplitCorpus
 from ._sklearn import require_sklearn
 
@@ -157,13 +158,13 @@ def CrossValidateClassifier(exp, num_folds=10, learner=None, score="accuracy", r
 
     y = exp.corpus.labels
     smallest = int(np.bincount(y)[np.bincount(y) > 0].min())
-    if isinstance(num_folds, bool) or not isinstance(num_folds, (int, np.integer)) \
-            or not 2 <= num_folds <= smallest:
-        raise ValueError("num_folds must be an integer in [2, %d] (the smallest class), got %r"
-                         % (smallest, num_folds))
+    try:
+        num_folds = _checks.integer(num_folds, "num_folds", 2, smallest)
+    except ValueError as err:
+        raise ValueError("%s: the smallest class has %d image(s)" % (err, smallest)) from None
     start = time.perf_counter()
     rng = exp.rng("classifier") if rng is None else np.random.default_rng(rng)
-    folds = StratifiedKFold(int(num_folds), shuffle=True, random_state=int(rng.integers(2**31)))
+    folds = StratifiedKFold(num_folds, shuffle=True, random_state=int(rng.integers(2**31)))
     predictions = np.empty(len(y), np.int64)
     fold_scores, fold_acc, fold_auc = [], [], []
     model = None

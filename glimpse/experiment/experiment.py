@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from ..util import _checks
 from . import _models
 from .corpus import Corpus
 from .features import ComputeFeatures, ResolveLayers
@@ -109,9 +110,8 @@ class Experiment:
             raise TypeError("corpus must be a Corpus, got %s" % type(corpus).__name__)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**63)
-        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
-                or not 0 <= seed < 2**63:
-            raise ValueError("seed must be an integer in [0, 2**63), got %r" % (seed,))
+        else:
+            seed = _checks.integer(seed, "seed", 0, 2**63 - 1)
         self.model = model
         self.corpus = corpus
         self.seed = int(seed)

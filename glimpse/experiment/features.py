@@ -12,6 +12,7 @@ import numpy as np
 from ..backends import InputLoadError, InputSizeError
 from ..models.base import BuildLayer
 from ..models.base.layer import LayerSpec
+from ..util import _checks
 from ..util.fileio import atomic_write
 from ._pool import pool_for
 
@@ -122,10 +123,7 @@ def _image_features(model, layers, image):
 def _block_size(block_size):
     if block_size is None:
         return DEFAULT_BLOCK_SIZE
-    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) \
-            or block_size < 1:
-        raise ValueError("block_size must be an integer >= 1, got %r" % (block_size,))
-    return int(block_size)
+    return _checks.integer(block_size, "block_size", 1)
 
 
 def IterFeatures(model, images, layers, pool=None, block_size=None, progress=False):

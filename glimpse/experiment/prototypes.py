@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 from ..backends import InputLoadError, InputSizeError
+from ..util import _checks
 from . import _models
 from ._algorithms import PROTOTYPE_ALGORITHMS
 from ._pool import pool_for
@@ -136,10 +137,7 @@ def MakePrototypes(exp, num_prototypes, algorithm="imprint", pool=None, rng=None
     if algorithm not in PROTOTYPE_ALGORITHMS:
         raise ValueError("algorithm must be one of %s, got %r"
                          % (", ".join(PROTOTYPE_ALGORITHMS), algorithm))
-    if isinstance(num_prototypes, bool) or not isinstance(num_prototypes, (int, np.integer)) \
-            or num_prototypes < 1:
-        raise ValueError("num_prototypes must be an integer >= 1, got %r" % (num_prototypes,))
-    num = int(num_prototypes)
+    num = _checks.integer(num_prototypes, "num_prototypes", 1)
     exp.require_corpus()
     if algorithm == "kmeans":
         require_sklearn()

@@ -15,7 +15,6 @@ Examples
 from __future__ import annotations
 
 import copy
-import numbers
 import os
 from typing import Any, Sequence
 
@@ -23,42 +22,9 @@ import numpy as np
 
 from ..backends import ACTIVATION_DTYPE, BackendError, InputSizeError
 from ..models.base import BuildLayer, LayerSpec, Model, SamplePatchesFromData
+from ..util import _checks
 
 __all__ = ["SamplePatchesFromImages", "ImprintS2Prototypes"]
-
-
-def _count_list(value, name, length, minimum):
-    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
-        values = [value] * length
-    else:
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-            raise TypeError("%s must be an integer or a sequence of integers, got %r"
-                            % (name, value))
-        values = list(value)
-        if len(values) != length:
-            raise ValueError("%s must hold one count per kernel size (%d), got %r"
-                             % (name, length, value))
-    for v in values:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
-            raise TypeError("%s must hold integers, got %r" % (name, value))
-        if v < minimum:
-            raise ValueError("%s must be >= %d, got %r" % (name, minimum, value))
-    return [int(v) for v in values]
-
-
-def _kernel_sizes(value):
-    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
-        value = [value]
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise TypeError("kernel_sizes must be an integer or a sequence of integers, got %r"
-                        % (value,))
-    sizes = list(value)
-    if not sizes:
-        raise ValueError("kernel_sizes must hold at least one size, got %r" % (value,))
-    for k in sizes:
-        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 1:
-            raise ValueError("kernel_sizes must hold integers >= 1, got %r" % (value,))
-    return [int(k) for k in sizes]
 
 
 def _resolve_layer(model, layer):
@@ -184,8 +150,8 @@ def SamplePatchesFromImages(
     if not isinstance(model, Model):
         raise TypeError("model must be a glimpse Model, got %s" % type(model).__name__)
     layer = _resolve_layer(model, layer)
-    sizes = _kernel_sizes(kernel_sizes)
-    counts = _count_list(num_kernels, "num_kernels", len(sizes), 0)
+    sizes = _checks.integers(kernel_sizes, "kernel_sizes", 1)
+    counts = _checks.integers(num_kernels, "num_kernels", 0, length=len(sizes))
     if isinstance(images, (str, bytes, os.PathLike)) or not hasattr(images, "__len__"):
         raise TypeError("images must be a sequence of images, got %s" % type(images).__name__)
     images = list(images)
@@ -292,7 +258,7 @@ def ImprintS2Prototypes(model, images, num_prototypes, rng=None, pool=None):
         raise TypeError("model must be a glimpse.models.ml Model (with s2_kernels), got %s"
                         % type(model).__name__)
     widths = model.params.s2_kwidth
-    counts = _count_list(num_prototypes, "num_prototypes", len(widths), 1)
+    counts = _checks.integers(num_prototypes, "num_prototypes", 1, length=len(widths))
     results = SamplePatchesFromImages(model, model.LayerClass.C1, widths, counts, images,
                                       rng=rng, normalize=model.params.s2_kernels_are_normed,
                                       pool=pool)

@@ -24,6 +24,7 @@ from ._memory import MEMORY_LIMIT
 __all__ = [
     "show",
     "integer",
+    "integers",
     "real",
     "array",
     "finite",
@@ -107,6 +108,58 @@ def integer(value, name: str, minimum: int | None = None, maximum: int | None = 
         raise ValueError("%s must be an integer %s, got %s"
                          % (name, _bounds_text(minimum, maximum), show(result)))
     return result
+
+
+def integers(value, name: str, minimum: int | None = None, maximum: int | None = None,
+             *, length: int | None = None) -> list[int]:
+    """``value`` as a list of Python ints within bounds; one integer stands for a list.
+
+    Parameters
+    ----------
+    value : object
+        An integer (see :func:`integer`), or a sequence of integers (not a string).
+    name : str
+        The argument's name, for messages; an element is named ``NAME[i]``.
+    minimum, maximum : int, optional
+        Inclusive bounds of every element.
+    length : int, optional
+        The required number of elements: a single integer is then repeated ``length``
+        times. Without it, a single integer is a list of one, and a sequence must hold at
+        least one element.
+
+    Returns
+    -------
+    list of int
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is neither an integer nor a sequence, or an element is not an
+        integer (bools are refused).
+    ValueError
+        If an element is out of bounds, or the sequence is empty or of another length.
+    """
+    if isinstance(value, (str, bytes, bool, np.bool_)) or not hasattr(value, "__iter__"):
+        try:
+            operator.index(value)
+        except TypeError:
+            ok = False
+        else:
+            ok = not isinstance(value, (bool, np.bool_))
+        if not ok:
+            raise TypeError("%s must be an integer or a sequence of integers, got %s"
+                            % (name, show(value)))
+        return [integer(value, name, minimum, maximum)] * (1 if length is None else length)
+    try:
+        values = list(value)
+    except TypeError:  # a 0-d array, or an object whose __iter__ refuses
+        raise TypeError("%s must be an integer or a sequence of integers, got %s"
+                        % (name, show(value))) from None
+    if length is None and not values:
+        raise ValueError("%s must hold at least one integer, got %s" % (name, show(value)))
+    if length is not None and len(values) != length:
+        raise ValueError("%s must hold %d integer(s), got %s" % (name, length, show(value)))
+    return [integer(v, "%s[%d]" % (name, i), minimum, maximum) for i, v in enumerate(values)]
 
 
 def real(value, name: str, minimum: float | None = None, maximum: float | None = None,

@@ -14,7 +14,6 @@ Examples
 
 from __future__ import annotations
 
-import numbers
 from typing import Sequence
 
 import numpy as np
@@ -46,12 +45,6 @@ def _to_bytes(data):
     if hi == lo:
         return np.full(data.shape, 128, np.uint8)
     return np.round((data - lo) * (255.0 / (hi - lo))).astype(np.uint8)
-
-
-def _positive(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError("%s must be an integer >= 1, got %r" % (name, value))
-    return int(value)
 
 
 def _font():
@@ -92,7 +85,7 @@ def TileMaps(rows: Sequence[Sequence[np.ndarray]], caption: str = "", zoom: int 
     MemoryError
         If the picture needs more memory than the machine has (a huge zoom).
     """
-    zoom = _positive(zoom, "zoom")
+    zoom = _checks.integer(zoom, "zoom", 1)
     rows = [[_to_bytes(m) for m in row] for row in rows]
     maps = [m for row in rows for m in row]
     if not maps:
@@ -142,7 +135,7 @@ def LayerRows(data, max_columns: int | None = None) -> tuple[list[list[np.ndarra
         What the rows and columns are, for a caption.
     """
     if max_columns is not None:
-        max_columns = _positive(max_columns, "max_columns")
+        max_columns = _checks.integer(max_columns, "max_columns", 1)
     cut = slice(None, max_columns)
     if isinstance(data, np.ndarray) and data.ndim == 2:
         return [[data]], "one map"

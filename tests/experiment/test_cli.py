@@ -80,6 +80,15 @@ def test_evaluate_prints_score_and_timing_and_stores(capsys, tmp_path, tiny_corp
     assert status == 0 and "3-fold cross-validation over 12 images; logreg" in out
 
 
+@pytest.mark.parametrize("folds", [1, 7])
+def test_folds_out_of_range_is_one_clean_line(capsys, tiny_corpus, params_file, folds):
+    status, _, err = _run(capsys, "evaluate", tiny_corpus, "--params", params_file, "-n", 4,
+                          "--cross-validate", "--folds", folds, "-q")
+    assert status != 0 and "Traceback" not in err
+    line, = [ln for ln in err.splitlines() if "num_folds" in ln]
+    assert "num_folds must be an integer in [2, 6], got %d" % folds in line
+
+
 def test_imprint_then_features(capsys, tmp_path, tiny_corpus, params_file):
     protos = tmp_path / "protos.npz"
     status, out, err = _run(capsys, "imprint", tiny_corpus, "--params", params_file, "-n", 5,

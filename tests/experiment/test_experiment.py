@@ -80,6 +80,9 @@ def test_prototype_argument_errors(tiny_corpus):
         MakePrototypes(exp, 3, "random")
     with pytest.raises(ValueError, match="num_prototypes must be an integer >= 1, got 0"):
         MakePrototypes(exp, 0)
+    for bad in (2.5, True):
+        with pytest.raises(TypeError, match="num_prototypes must be an integer, got %r" % (bad,)):
+            MakePrototypes(exp, bad)
     with pytest.raises(ValueError, match="no corpus"):
         MakePrototypes(Experiment(model=small_model(), seed=0), 3)
 
@@ -116,8 +119,14 @@ def test_activation_and_classifiers(tiny_corpus):
     cv = CrossValidateClassifier(exp, num_folds=3)
     assert cv.fold_scores.shape == (3,) and cv.score == cv.fold_scores.mean()
     assert cv.predictions.shape == (12,) and exp.evaluations[-1] is cv
-    with pytest.raises(ValueError, match=r"num_folds must be an integer in \[2, 6\]"):
+    with pytest.raises(ValueError, match=r"num_folds must be an integer in \[2, 6\], got 7: "
+                                         r"the smallest class has 6 image\(s\)"):
         CrossValidateClassifier(exp, num_folds=7)
+    with pytest.raises(ValueError, match=r"num_folds must be an integer in \[2, 6\], got 1"):
+        CrossValidateClassifier(exp, num_folds=1)
+    for bad in (2.5, True):
+        with pytest.raises(TypeError, match="num_folds must be an integer, got %r" % (bad,)):
+            CrossValidateClassifier(exp, num_folds=bad)
     with pytest.raises(ValueError, match="score must be one of accuracy, auc"):
         TrainAndTestClassifier(exp, score="f1")
 
@@ -207,8 +216,15 @@ def test_store_is_atomic(tiny_corpus, tmp_path, monkeypatch):
 
 
 def test_seed_validation():
-    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\*\*63\)"):
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 9223372036854775807\], "
+                                         r"got -1"):
         Experiment(model=small_model(), seed=-1)
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 9223372036854775807\]"):
+        Experiment(model=small_model(), seed=2**63)
+    assert Experiment(model=small_model(), seed=2**63 - 1).seed == 2**63 - 1
+    for bad in (2.5, 3.0, True):
+        with pytest.raises(TypeError, match="seed must be an integer, got %r" % (bad,)):
+            Experiment(model=small_model(), seed=bad)
     assert 0 <= Experiment(model=small_model()).seed < 2**63
 
 

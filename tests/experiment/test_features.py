@@ -85,8 +85,11 @@ def test_iter_features_hands_the_pool_one_block_at_a_time(model, tiny_corpus):
     got = [i for i, _, _ in IterFeatures(model, paths, ["image"], pool=Recording(),
                                          block_size=5)]
     assert got == list(range(12)) and calls == [5, 5, 2]
-    with pytest.raises(ValueError, match="block_size must be an integer >= 1"):
+    with pytest.raises(ValueError, match="block_size must be an integer >= 1, got 0"):
         next(IterFeatures(model, paths, ["image"], block_size=0))
+    for bad in (2.5, True):
+        with pytest.raises(TypeError, match="block_size must be an integer, got %r" % (bad,)):
+            next(IterFeatures(model, paths, ["image"], block_size=bad))
 
 
 def test_write_features_streams_in_bounded_memory(model, tmp_path):

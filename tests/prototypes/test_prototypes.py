@@ -116,6 +116,32 @@ def test_errors():
         ImprintS2Prototypes(model, IMAGES, 0)
     with pytest.raises(TypeError, match="s2_kernels"):
         ImprintS2Prototypes(BaseModel(), IMAGES, 1)
+    for bad in (2.5, True):
+        with pytest.raises(TypeError, match="kernel_sizes must be an integer or a sequence of "
+                                            "integers, got %r" % (bad,)):
+            SamplePatchesFromImages(model, Layer.C1, bad, 1, IMAGES)
+        with pytest.raises(TypeError, match=r"kernel_sizes\[1\] must be an integer, got %r"
+                                            % (bad,)):
+            SamplePatchesFromImages(model, Layer.C1, [3, bad], 1, IMAGES)
+        with pytest.raises(TypeError, match="num_kernels must be an integer or a sequence of "
+                                            "integers, got %r" % (bad,)):
+            SamplePatchesFromImages(model, Layer.C1, 3, bad, IMAGES)
+        with pytest.raises(TypeError, match=r"num_kernels\[0\] must be an integer, got %r"
+                                            % (bad,)):
+            SamplePatchesFromImages(model, Layer.C1, [3], [bad], IMAGES)
+        with pytest.raises(TypeError, match="num_prototypes must be an integer or a sequence of "
+                                            "integers, got %r" % (bad,)):
+            ImprintS2Prototypes(model, IMAGES, bad)
+    with pytest.raises(ValueError, match=r"kernel_sizes\[1\] must be an integer >= 1, got 0"):
+        SamplePatchesFromImages(model, Layer.C1, [3, 0], 1, IMAGES)
+    with pytest.raises(ValueError, match="kernel_sizes must hold at least one integer, got"):
+        SamplePatchesFromImages(model, Layer.C1, [], 1, IMAGES)
+    with pytest.raises(ValueError, match=r"num_kernels must hold 2 integer\(s\), got \[1\]"):
+        SamplePatchesFromImages(model, Layer.C1, [3, 4], [1], IMAGES)
+    with pytest.raises(ValueError, match="num_kernels must be an integer >= 0, got -1"):
+        SamplePatchesFromImages(model, Layer.C1, 3, -1, IMAGES)
+    with pytest.raises(ValueError, match="num_prototypes must be an integer >= 1, got 0"):
+        ImprintS2Prototypes(model, IMAGES, 0)
     empty = SamplePatchesFromImages(model, Layer.C1, 3, 0, IMAGES, rng=0)
     assert empty[0][0].shape == (0, 4, 3, 3) and empty[0][1].shape == (0, 4)
 

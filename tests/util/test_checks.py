@@ -28,6 +28,36 @@ def test_integer_accepts_numpy_integers():
 
 
 @pytest.mark.parametrize("value, kwargs, exc, message", [
+    (2.5, {}, TypeError, "n must be an integer or a sequence of integers, got 2.5"),
+    (True, {}, TypeError, "n must be an integer or a sequence of integers, got True"),
+    ("3", {}, TypeError, "n must be an integer or a sequence of integers, got '3'"),
+    (np.array(3), {}, TypeError, "n must be an integer or a sequence of integers, got "
+                                 "<array of shape (), dtype int64>"),
+    ([3, 2.5], {}, TypeError, "n[1] must be an integer, got 2.5"),
+    ([False], {}, TypeError, "n[0] must be an integer, got False"),
+    ([], {}, ValueError, "n must hold at least one integer, got []"),
+    ([3, 0], dict(minimum=1), ValueError, "n[1] must be an integer >= 1, got 0"),
+    (0, dict(minimum=1), ValueError, "n must be an integer >= 1, got 0"),
+    (9, dict(maximum=8, length=2), ValueError, "n must be an integer <= 8, got 9"),
+    ([1], dict(length=2), ValueError, "n must hold 2 integer(s), got [1]"),
+    ([1, 2, 3], dict(length=2), ValueError, "n must hold 2 integer(s), got [1, 2, 3]"),
+])
+def test_integers_refusals(value, kwargs, exc, message):
+    with pytest.raises(exc) as info:
+        _checks.integers(value, "n", **kwargs)
+    assert str(info.value) == message
+
+
+def test_integers_accepts_one_integer_or_a_sequence():
+    assert _checks.integers(3, "n") == [3]
+    assert _checks.integers(np.int16(3), "n", length=3) == [3, 3, 3]
+    assert _checks.integers((1, np.uint8(2)), "n", 1, 2) == [1, 2]
+    assert _checks.integers(np.arange(2), "n", length=2) == [0, 1]
+    assert _checks.integers([], "n", length=0) == []
+    assert all(type(v) is int for v in _checks.integers(np.arange(3), "n"))
+
+
+@pytest.mark.parametrize("value, kwargs, exc, message", [
     (0, dict(minimum=0, low_open=True), ValueError, "x must be a finite real number > 0, got 0"),
     (float("nan"), {}, ValueError, "x must be a finite real number, got nan"),
     (float("inf"), dict(maximum=1), ValueError, "x must be a finite real number <= 1, got inf"),

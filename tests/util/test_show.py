@@ -77,3 +77,16 @@ def test_show_kernels_transposes():
         TileMaps([[]])
     with pytest.raises(ValueError, match="finite"):
         TileMaps([[np.full((2, 2), np.nan)]])
+
+
+def test_counts_are_integers_in_the_shared_wording():
+    maps = [[np.ones((3, 3))]]
+    for bad in (2.5, True):
+        with pytest.raises(TypeError, match="zoom must be an integer, got %r" % (bad,)):
+            TileMaps(maps, zoom=bad)
+        with pytest.raises(TypeError, match="max_columns must be an integer, got %r" % (bad,)):
+            LayerRows(np.zeros((3, 3)), max_columns=bad)
+    with pytest.raises(ValueError, match="zoom must be an integer >= 1, got 0"):
+        TileMaps(maps, zoom=0)
+    with pytest.raises(ValueError, match="max_columns must be an integer >= 1, got 0"):
+        LayerRows(np.zeros((3, 3)), max_columns=0)

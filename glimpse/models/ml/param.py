@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-import numbers
 
-from ..base.param import OneOf, Param, PositiveFloat, PositiveInt
+from ...util import _checks
+from ..base.param import OneOf, Param, PositiveFloat, PositiveInt, _as_value_error
 from ..base.param import Params as _BaseParams
 
 __all__ = ["SLayerOp", "Params"]
@@ -45,10 +45,10 @@ def _odd_positive_int(name, value):
 
 
 def _non_negative_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError("%s must be an integer >= 0 (0: as many as the image supports), "
-                         "got %r" % (name, value))
-    return int(value)
+    try:
+        return _as_value_error(_checks.integer, name, value, 0)
+    except ValueError as err:
+        raise ValueError("%s (0: as many as the image supports)" % err) from None
 
 
 def _above_one(name, value):
@@ -59,18 +59,7 @@ def _above_one(name, value):
 
 
 def _kwidth_list(name, value):
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = [value]
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise ValueError("%s must be a list of integers > 0 (or one integer), got %r"
-                         % (name, value))
-    widths = list(value)
-    if not widths:
-        raise ValueError("%s must hold at least one width, got %r" % (name, value))
-    for i, width in enumerate(widths):
-        if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width <= 0:
-            raise ValueError("%s[%d] must be an integer > 0, got %r" % (name, i, width))
-    return [int(w) for w in widths]
+    return _as_value_error(_checks.integers, name, value, 1)
 
 
 class _ListParam(Param):

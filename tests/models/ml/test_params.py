@@ -82,6 +82,28 @@ def test_invalid_values_are_refused_naming_the_parameter(name, value):
     assert p.AsDict() == before
 
 
+@pytest.mark.parametrize("name, value, message", [
+    ("s2_kwidth", 2.5, "s2_kwidth must be an integer or a sequence of integers, got 2.5"),
+    ("s2_kwidth", True, "s2_kwidth must be an integer or a sequence of integers, got True"),
+    ("s2_kwidth", [7, 2.5], "s2_kwidth[1] must be an integer, got 2.5"),
+    ("s2_kwidth", [True], "s2_kwidth[0] must be an integer, got True"),
+    ("s2_kwidth", [7, 0], "s2_kwidth[1] must be an integer >= 1, got 0"),
+    ("s2_kwidth", 0, "s2_kwidth must be an integer >= 1, got 0"),
+    ("s2_kwidth", [], "s2_kwidth must hold at least one integer, got []"),
+    ("num_scales", 2.5, "num_scales must be an integer, got 2.5 "
+                        "(0: as many as the image supports)"),
+    ("num_scales", True, "num_scales must be an integer, got True "
+                         "(0: as many as the image supports)"),
+    ("num_scales", -1, "num_scales must be an integer >= 0, got -1 "
+                       "(0: as many as the image supports)"),
+])
+def test_integer_parameters_use_the_shared_wording(name, value, message):
+    # every Params error is a ValueError, a wrong type included (see models.base.param)
+    with pytest.raises(ValueError) as info:
+        Params(**{name: value})
+    assert str(info.value) == message
+
+
 def test_unknown_parameter():
     with pytest.raises(ValueError, match="s2_center"):
         Params(s2_center=True)
