@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import zipfile
 import zlib
@@ -173,17 +172,12 @@ def run(args):
     """Run ``glimpse show`` with parsed arguments; return the exit status."""
     from . import glab
     from .backends import BackendError
+    from .cli import check_output
     from .models import ml
     from .prototypes import ImprintS2Prototypes
     from .util import show
 
-    if not args.output.lower().endswith(".png"):
-        return _fail("--output must end with .png, got %r" % args.output, 2)
-    directory = os.path.dirname(os.path.abspath(args.output))  # refused before any work
-    if not os.path.isdir(directory):
-        return _fail("the directory of --output must exist, got %s" % directory, 2)
-    if os.path.isdir(args.output):
-        return _fail("--output must be a file, got the directory %s" % args.output, 2)
+    check_output(args.output, ".png", "glimpse show")  # refused before any work
     if args.layer is None and not args.kernels and args.prototypes is None:
         return _fail("give --layer, --kernels or --prototypes", 2)
     if args.kernels and args.layer is not None:

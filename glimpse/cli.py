@@ -278,8 +278,12 @@ def collect_images(paths):
     return images
 
 
-def check_output(path, suffix):
+def check_output(path, suffix, prefix="glimpse"):
     """Refuse an output path that cannot be written, before any work is done.
+
+    Every command checks its ``--output`` here, so the same mistake gets the same
+    message: the directory is checked first, then that `path` is no directory, then
+    the extension.
 
     Parameters
     ----------
@@ -287,6 +291,8 @@ def check_output(path, suffix):
         The output path given on the command line.
     suffix : str
         The required extension, compared case-insensitively (".npz", ".png"), or "".
+    prefix : str
+        What starts the message, before ": error:" (the command, "glimpse show").
 
     Raises
     ------
@@ -296,11 +302,13 @@ def check_output(path, suffix):
     """
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
-        raise UsageError("glimpse: error: the directory of --output must exist, got %s" % parent)
+        raise UsageError("%s: error: the directory of --output must exist, got %s"
+                         % (prefix, parent))
     if os.path.isdir(path):
-        raise UsageError("glimpse: error: --output must be a file, got the directory %s" % path)
-    if suffix and not path.lower().endswith(suffix):
-        raise UsageError("glimpse: error: --output must end with %s, got %r" % (suffix, path))
+        raise UsageError("%s: error: --output must be a file, got the directory %s"
+                         % (prefix, path))
+    if suffix and not path.lower().endswith(suffix.lower()):
+        raise UsageError("%s: error: --output must end with %s, got %r" % (prefix, suffix, path))
 
 
 @contextlib.contextmanager

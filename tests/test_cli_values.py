@@ -49,6 +49,7 @@ def test_prepare_refuses_aspect_ratio(tmp_path, capsys, value):
     ("no/x.EXT", "the directory of --output must exist, got "),
     ("d.EXT", "--output must be a file, got the directory d."),
     ("x.txt", "--output must end with .EXT, got 'x.txt'"),
+    ("no/x.txt", "the directory of --output must exist, got "),
 ])
 def test_bad_outputs_are_usage_errors(tmp_path, monkeypatch, capsys, command, output, message):
     ext = "npz" if command[0] == "sample" else "png"

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from ..cli import _positive_int, _seed
+from ..cli import _positive_int, _seed, check_output
 
 __all__ = ["add_parsers"]
 
@@ -175,16 +175,9 @@ def _corpus(args):
         raise _Usage(str(err))
 
 
-def _check_output(path):
-    if path is None:
-        return
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise _Usage("output directory %s does not exist" % parent)
-    if os.path.isdir(path):
-        raise _Usage("output %s is a directory" % path)
-    if not path.endswith(".npz"):
-        raise _Usage("output %s must end with .npz" % path)
+def _check_output(args):
+    if args.output is not None:  # a UsageError: one line, status 2
+        check_output(args.output, ".npz", "glimpse %s" % args.command)
 
 
 def _pool(args):
@@ -225,7 +218,7 @@ def run_imprint(args):
     from .experiment import Experiment
     from .prototypes import MakePrototypes
 
-    _check_output(args.output)
+    _check_output(args)
     corpus = _corpus(args)
     params = _read_params(args)
     if args.kernel_width:
@@ -289,7 +282,7 @@ def run_features(args):
     """``glimpse features``: one feature vector per corpus image, written as computed."""
     from .features import ResolveLayers, WriteFeatures
 
-    _check_output(args.output)
+    _check_output(args)
     corpus = _corpus(args)
     model = _load_prototypes(args)
     try:
@@ -327,7 +320,7 @@ def run_evaluate(args):
     from .store import StoreExperiment
 
     require_sklearn()
-    _check_output(args.output)
+    _check_output(args)
     corpus = _corpus(args)
     model = _models.make_model(params=_read_params(args))
     exp = Experiment(model=model, corpus=corpus, seed=args.seed)

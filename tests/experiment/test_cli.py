@@ -51,8 +51,18 @@ def test_usage_errors(capsys, tmp_path, tiny_corpus):
         (["evaluate"], "give a CORPUS directory or --corpus-name"),
         (["evaluate", tiny_corpus, "--corpus-name", "easy"], "one of them"),
         (["evaluate", tmp_path / "missing"], "does not exist"),
-        (["evaluate", tiny_corpus, "-o", tmp_path / "x" / "e.npz"], "does not exist"),
-        (["evaluate", tiny_corpus, "-o", tmp_path / "e.txt"], "must end with .npz"),
+        (["evaluate", tiny_corpus, "-o", tmp_path / "x" / "e.npz"],
+         "glimpse evaluate: error: the directory of --output must exist, got %s"
+         % (tmp_path / "x")),
+        (["evaluate", tiny_corpus, "-o", tmp_path / "x" / "e.txt"],
+         "glimpse evaluate: error: the directory of --output must exist, got"),
+        (["evaluate", tiny_corpus, "-o", tmp_path / "e.txt"],
+         "glimpse evaluate: error: --output must end with .npz, got %r" % str(tmp_path / "e.txt")),
+        (["evaluate", tiny_corpus, "-o", tmp_path / "bright"],
+         "glimpse evaluate: error: --output must be a file, got the directory %s"
+         % (tmp_path / "bright")),
+        (["features", tiny_corpus, "--prototypes", tmp_path / "p.npz", "-o", tmp_path / "f.txt"],
+         "glimpse features: error: --output must end with .npz, got"),
         (["evaluate", tiny_corpus, "--scheduler", "tcp://127.0.0.1:1"], "needs --pool dask"),
         (["evaluate", tiny_corpus, "-n", "0"], "integer >= 1, got 0"),
         (["imprint", tiny_corpus, "-o", tmp_path / "p.npz"], "-n/--num-prototypes"),
@@ -78,6 +88,15 @@ def test_evaluate_prints_score_and_timing_and_stores(capsys, tmp_path, tiny_corp
     status, out, _ = _run(capsys, "evaluate", tiny_corpus, "--params", params_file, "-n", 4,
                           "--cross-validate", "--folds", 3, "--classifier", "logreg", "-q")
     assert status == 0 and "3-fold cross-validation over 12 images; logreg" in out
+
+
+def test_output_suffix_is_case_insensitive(capsys, tmp_path, tiny_corpus, params_file):
+    out_file = tmp_path / "E.NPZ"
+    status, _, err = _run(capsys, "evaluate", tiny_corpus, "--params", params_file, "-n", 4,
+                          "--seed", 3, "-o", out_file, "-q")
+    assert status == 0, err
+    assert out_file.exists() and not (tmp_path / "E.NPZ.npz").exists()
+    assert LoadExperiment(out_file).seed == 3
 
 
 @pytest.mark.parametrize("folds", [1, 7])
