@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
-import zipfile
 
 import numpy as np
 
 from ..backends import InputLoadError, InputSizeError
 from ..models.base import BuildLayer
 from ..models.base.layer import LayerSpec
-from ..util import _checks
+from ..util import _checks, npz
 from ..util.fileio import atomic_write
 from ._pool import pool_for
 
@@ -22,7 +20,6 @@ __all__ = ["ExtractFeatures", "ResolveLayers", "IterFeatures", "ComputeFeatures"
 #: Images handed to the pool at once, and so the most feature rows held at a time besides
 #: the output (see :func:`IterFeatures`).
 DEFAULT_BLOCK_SIZE = 128
-_COPY_CHUNK = 1 << 18
 
 
 def ResolveLayers(model, layers):
@@ -207,29 +204,14 @@ def ComputeFeatures(model, images, layers, pool=None, block_size=None, progress=
     return np.stack(rows), kept, skipped
 
 
-def _write_npy_entry(zf, name, header_array_shape, raw, nbytes):
-    with zf.open(name + ".npy", "w", force_zip64=True) as entry:
-        np.lib.format.write_array_header_1_0(entry, {
-            "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
-            "fortran_order": False, "shape": header_array_shape,
-        })
-        raw.seek(0)
-        remaining = nbytes
-        while remaining:
-            chunk = raw.read(min(remaining, _COPY_CHUNK))
-            if not chunk:
-                raise OSError("feature scratch file is shorter than expected")
-            entry.write(chunk)
-            remaining -= len(chunk)
-
-
 def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progress=False,
                   extra=None):
     """Compute feature vectors and write them to an ``.npz`` file as they arrive.
 
     Rows go to a scratch file beside `path` as they are computed, so memory stays bounded
     whatever the number of images (see :func:`IterFeatures`); the ``.npz`` is then written
-    atomically, the features copied into it in 256 KiB pieces.
+    atomically, the features copied into it in slices of at most
+    :data:`glimpse.util.npz.CHUNK_BYTES` (:class:`glimpse.util.npz.RowSpool`).
 
     Parameters
     ----------
@@ -254,23 +236,23 @@ def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progr
     images = list(images)
     kept = np.zeros(len(images), bool)
     skipped = []
-    width = None
-    directory = os.path.dirname(os.path.abspath(path))
-    with tempfile.TemporaryFile(dir=directory) as raw:
+    spool = None  # made with the first row, whose length every row must have
+    try:
         for index, row, reason in IterFeatures(model, images, layers, pool, block_size,
                                                progress):
             if row is None:
                 skipped.append((index, reason))
                 continue
-            if width is None:
-                width = len(row)
-            elif len(row) != width:
+            if spool is None:
+                spool = npz.RowSpool((len(row),), np.float32,
+                                     os.path.dirname(os.path.abspath(path)), name=path)
+            elif len(row) != spool.row_shape[0]:
                 raise ValueError("image %s gives %d features where earlier images gave %d"
-                                 % (images[index], len(row), width))
-            raw.write(np.ascontiguousarray(row, np.float32).tobytes())
+                                 % (images[index], len(row), spool.row_shape[0]))
+            spool.append(np.asarray(row, np.float32)[None])
             kept[index] = True
-        rows = int(kept.sum())
         arrays = {
+            "features": np.zeros((0, 0), np.float32) if spool is None else spool,
             "kept": kept,
             "image_paths": np.array([str(p) for p in images], dtype=str),
             "skipped_paths": np.array([str(images[i]) for i, _ in skipped], dtype=str),
@@ -278,11 +260,8 @@ def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progr
         }
         arrays.update(extra or {})
         with atomic_write(path) as f:
-            with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-                _write_npy_entry(zf, "features", (rows, width or 0), raw,
-                                 rows * (width or 0) * 4)
-                for name, value in arrays.items():
-                    with zf.open(name + ".npy", "w", force_zip64=True) as entry:
-                        np.lib.format.write_array(entry, np.asanyarray(value),
-                                                  allow_pickle=False)
+            npz.savez(f, **arrays)
+    finally:
+        if spool is not None:
+            spool.close()
     return kept, skipped

@@ -27,7 +27,7 @@ __all__ = ["savez", "RowSpool", "CHUNK_BYTES"]
 
 #: The largest slice of an array written at a time (and copied, for an array that is
 #: neither C- nor Fortran-contiguous).
-CHUNK_BYTES = 2**20
+CHUNK_BYTES = 2**18
 
 
 def _header(info):
