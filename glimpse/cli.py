@@ -33,7 +33,7 @@ from . import _cli_show, glab
 from ._exit import interrupted
 from ._exit import one_line as _one_line
 from .backends import InputLoadError, InputSizeError, InputSource
-from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod
+from .models.base import BuildLayer, Layer, Model, Params, ResizeMethod, SamplePatches
 from .models.base.param import ASPECT_RATIO_RANGE, RESIZE_LENGTH_RANGE
 from .pools import POOLS, MakePool, WorkerError
 from .util import _allocator, _checks, gimage, npz
@@ -440,25 +440,18 @@ _SAMPLE_CHUNK = 4
 
 
 def _sample_one(job):
-    """Sample one image (runs on a worker). Returns (index, patches, locs, error).
-
-    What ``SamplePatches(model, Layer.IMAGE, ...)`` computes, without its per-call
-    layer lookup and dataflow: the IMAGE layer built from the source by the model's
-    own builder, then the backend's (validating) patch sampler.
-    """
+    """Sample one image (runs on a worker). Returns (index, patches, locs, error)."""
     index, path, params, num_patches, width, seed_seq, max_pixels, exact = job
     _with_max_pixels(max_pixels)
     model = _sample_model(tuple(params.items()), os.environ.get("GLIMPSE_BACKEND"))
-    source = InputSource(path, exact=exact)
     try:
-        image = model.BuildImageFromInput(source)
-        patches, locs = model.backend.SampleGatherPatches(
-            image, width, num_patches, rng=np.random.default_rng(seed_seq)
+        patches, locs = SamplePatches(
+            model, Layer.IMAGE, num_patches, width, InputSource(path, exact=exact),
+            rng=np.random.default_rng(seed_seq)
         )
     except InputLoadError as err:
         return index, None, None, "unreadable: %s" % _load_reason(err)
     except InputSizeError as err:
-        err.source, err.layer = source, Layer.IMAGE
         return index, None, None, "too small for patch width %d: %s" % (width, err.msg or err)
     return index, patches, locs, None
 
