@@ -23,7 +23,7 @@ import json, sys
 from glimpse import cli
 argv = json.loads(sys.argv[1])
 if sys.argv[2] == "parse":
-    cli._build_parser().parse_args(argv)
+    cli._build_parser(argv).parse_args(argv)
 else:
     status = cli.main(argv)
     assert status == 0, status
