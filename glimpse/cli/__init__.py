@@ -141,7 +141,7 @@ def _main(argv):
         status = args.run(args)
         return 0 if status is None else status
     except UsageError as err:
-        _error(err.prog or prog, err)
+        _error(prog, err)
         return 2
     except CommandError as err:
         _error(prog, err)

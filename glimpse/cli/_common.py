@@ -41,20 +41,10 @@ __all__ = [
 
 
 class UsageError(Exception):
-    """A bad command-line argument: reported in one line, exit status 2.
+    """A bad command-line argument: one line (``glimpse COMMAND: error: MESSAGE``), status 2.
 
-    Parameters
-    ----------
-    message : str
-        What is wrong, without the ``glimpse COMMAND: error:`` prefix (``main`` adds it).
-    prog : str, optional
-        The prefix's program, when it is not the command being run (argparse's own
-        errors name the parser that found them).
+    The message says what is wrong; ``main`` adds the prefix.
     """
-
-    def __init__(self, message, prog=None):
-        super().__init__(message)
-        self.prog = prog
 
 
 class CommandError(Exception):
@@ -65,7 +55,7 @@ class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are :class:`UsageError` (one line, status 2)."""
 
     def error(self, message):
-        raise UsageError(message, prog=self.prog)
+        raise UsageError(message)
 
 
 def one_line(text):
