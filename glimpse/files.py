@@ -334,7 +334,9 @@ def _json_type(value):
 
 
 def _shape_text(shape):
-    return "(%s)" % ", ".join(str(n) for n in shape) if len(shape) != 1 else "(%d,)" % shape
+    if len(shape) == 1:
+        return "(%s,)" % (shape[0],)
+    return "(%s)" % ", ".join(str(n) for n in shape)
 
 
 def _array_text(value):
@@ -344,8 +346,8 @@ def _array_text(value):
 # ---------------------------------------------------------------------------------------------
 # checking what a file holds (when read) or is about to hold (when written)
 
-_KINDS = {"int": ("iu", "integer"), "float": ("f", "floating-point"), "bool": ("b", "bool"),
-          "str": ("U", "string"), "real": ("iuf", "real")}
+_KINDS = {"int": ("iu", "an integer"), "float": ("f", "a floating-point"),
+          "bool": ("b", "a bool"), "str": ("U", "a string"), "real": ("iuf", "a real")}
 
 
 class _Contents:
@@ -377,8 +379,7 @@ class _Contents:
         if not ok:
             want = "" if shape is None else " of shape %s" % _shape_text(
                 tuple("*" if n is None else n for n in shape))
-            self.fail("%s must be a %s array%s, got %s" % (name, text, want,
-                                                           _array_text(value)))
+            self.fail("%s must be %s array%s, got %s" % (name, text, want, _array_text(value)))
         if isinstance(value, npz.RowSpool):
             return value
         if kind == "int":
