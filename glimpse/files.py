@@ -38,7 +38,6 @@ import os
 import re
 import stat
 import zipfile
-import zlib
 
 import numpy as np
 from numpy.lib import format as npy_format
@@ -129,6 +128,11 @@ class FileFormatError(ValueError):
         return type(self), (self.path, self.reason)
 
 
+def _is_io_error(err):
+    """Whether `err` is the system's failure to read (kept), not a sign of a damaged file."""
+    return isinstance(err, OSError) and err.errno is not None
+
+
 def _foreign(err):
     """The message of an exception raised by zipfile, zlib or numpy, on one line."""
     return " ".join(str(err).split()) or type(err).__name__
@@ -186,10 +190,8 @@ class _Archive:
         self._file.seek(0)
         try:
             archive = zipfile.ZipFile(self._file)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError,
-                OSError) as err:
-            if isinstance(err, OSError) and not isinstance(err, zipfile.BadZipFile) \
-                    and err.errno is not None:
+        except Exception as err:  # zipfile's errors, and struct's on damaged records
+            if _is_io_error(err):
                 raise
             self.fail("damaged zip archive (%s)" % _foreign(err))
         infos = {}
@@ -238,10 +240,8 @@ class _Archive:
                 return _read_npy(member, info.file_size, name, self._fail_member)
         except FileFormatError:
             raise
-        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError,
-                NotImplementedError, RuntimeError) as err:
-            if isinstance(err, OSError) and not isinstance(err, zipfile.BadZipFile) \
-                    and err.errno is not None:
+        except Exception as err:  # zipfile, zlib, a .npy header that is no Python literal
+            if _is_io_error(err):
                 raise
             self.fail("member %s is damaged (%s)" % (name, _foreign(err)))
 
@@ -967,8 +967,10 @@ def _read_bare(path):
             try:
                 arrays = {"prototypes": _read_npy(f, size, "the array",
                                                   lambda r: _fail(path, r))}
-            except (ValueError, EOFError) as err:
-                if isinstance(err, FileFormatError):
+            except FileFormatError:
+                raise
+            except Exception as err:  # a header that is no Python literal, ...
+                if _is_io_error(err):
                     raise
                 raise FileFormatError(path, "damaged .npy file (%s)" % _foreign(err)) from None
     if is_npy:
