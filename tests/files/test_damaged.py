@@ -430,3 +430,19 @@ def test_any_damage_reads_or_is_one_error(pristine, tmp_path, name, data):
     except files.FileFormatError as err:
         assert err.path == str(path) and "\n" not in str(err)
         assert str(err).startswith("cannot read %s: " % path)
+
+
+def test_a_bare_npy_is_checked_as_an_npz_member_is(tmp_path):
+    path = tmp_path / "huge.npy"
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<f4", "fortran_order": False, "shape": (10**9, 4, 3, 3)})
+        f.write(b"\0" * 64)
+    refused(lambda p: files.read_prototypes(p, bare=True), path,
+            "the array declares the shape (1000000000, 4, 3, 3) of float32 (144000000000 "
+            "bytes) but holds 64 bytes")
+    path.write_bytes(np.lib.format.MAGIC_PREFIX + b"\x01\x00\x04\x00{'d")
+    refused(lambda p: files.read_prototypes(p, bare=True), path, "damaged .npy file")
+    np.save(tmp_path / "obj.npy", np.array([None, 1], dtype=object), allow_pickle=True)
+    refused(lambda p: files.read_prototypes(p, bare=True), tmp_path / "obj.npy",
+            "the array holds Python objects")
