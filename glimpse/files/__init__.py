@@ -29,10 +29,10 @@ experiments had ``"format": "glimpse-experiment"``. The readers still read those
 """
 
 from ._core import FORMATS, VERSION, FileFormatError, quote_path
-from ._experiment import EvaluationArrays, ExperimentFile, read_experiment, write_experiment
-from ._features import FeaturesFile, read_features, write_features
-from ._patches import PatchesFile, read_patches, write_patches
-from ._prototypes import PrototypesFile, read_prototypes, write_prototypes
+from ._experiment_file import EvaluationArrays, ExperimentFile, read_experiment, write_experiment
+from ._features_file import FeaturesFile, read_features, write_features
+from ._patches_file import PatchesFile, read_patches, write_patches
+from ._prototypes_file import PrototypesFile, read_prototypes, write_prototypes
 
 __all__ = [
     "FileFormatError", "quote_path", "VERSION", "FORMATS",

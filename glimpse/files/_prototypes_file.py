@@ -14,7 +14,7 @@ from ._core import (
     FileFormatError, MAX_JSON_DEPTH, VERSION, _Archive, _Contents, _array_text, _check_arrays,
     _check_fit, _foreign, _is_io_error, _json_depth, _model_params, _open_regular,
     _prototype_arrays, _prototypes_part, _read_npy, _reading, _seed, _string, _write)
-from ._experiment import _experiment_prototypes
+from ._experiment_file import _experiment_prototypes
 
 
 @dataclasses.dataclass
