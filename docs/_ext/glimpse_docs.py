@@ -34,6 +34,7 @@ API_MODULES = [
     ("glimpse.models.ml", "The HMAX model"),
     ("glimpse.prototypes", "Imprinting S2 prototypes"),
     ("glimpse.experiment", "Experiments"),
+    ("glimpse.files", "The files glimpse writes and reads"),
     ("glimpse.pools", "Worker pools"),
     ("glimpse.glab", "Interactive helpers"),
     ("glimpse.glab.api", "The 2013 convenience API"),
