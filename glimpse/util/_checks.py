@@ -30,6 +30,7 @@ __all__ = [
     "finite",
     "float32_array",
     "memory",
+    "labels",
     "MEMORY_LIMIT",
 ]
 
@@ -341,3 +342,40 @@ def memory(nbytes: int, what: str, *args) -> int:
         raise MemoryError("%s needs %d bytes, more than this machine's memory (%d bytes)"
                           % (what % args if args else what, nbytes, MEMORY_LIMIT))
     return nbytes
+
+
+def labels(value, name: str) -> list:
+    """``value`` as a list of class labels: all integers >= 0, or all class names.
+
+    Parameters
+    ----------
+    value : sequence
+        Labels: integers (Python or numpy; bools refused) or strings, not mixed.
+    name : str
+        The argument's name, for messages; an element is named ``NAME[i]``.
+
+    Returns
+    -------
+    list of int or list of str
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a sequence, or a label is neither an
+        integer >= 0 nor a string (a float such as 0.5 or 1.0 is refused, never truncated),
+        or integers and strings are mixed.
+    """
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise ValueError("%s must be a sequence of integers or class names, got %s"
+                         % (name, show(value)))
+    values = list(value)
+    if values and all(isinstance(v, str) for v in values):
+        return values
+    result = []
+    for i, v in enumerate(values):
+        try:
+            result.append(integer(v, "%s[%d]" % (name, i), 0))
+        except TypeError:
+            raise ValueError("%s[%d] must be an integer >= 0 or a class name (all labels of one "
+                             "kind), got %s" % (name, i, show(v))) from None
+    return result
