@@ -15,7 +15,7 @@ from ..util.fileio import atomic_write
 from ._pool import pool_for
 
 __all__ = ["ExtractFeatures", "ResolveLayers", "IterFeatures", "ComputeFeatures",
-           "WriteFeatures", "DEFAULT_BLOCK_SIZE"]
+           "WriteFeatures", "NothingComputedError", "DEFAULT_BLOCK_SIZE"]
 
 #: Images handed to the pool at once, and so the most feature rows held at a time besides
 #: the output (see :func:`IterFeatures`).
@@ -204,6 +204,22 @@ def ComputeFeatures(model, images, layers, pool=None, block_size=None, progress=
     return np.stack(rows), kept, skipped
 
 
+class NothingComputedError(ValueError):
+    """Every image was skipped: no feature vector was computed.
+
+    Attributes
+    ----------
+    skipped : list of (int, str)
+        The index of each image and why it was skipped.
+    """
+
+    def __init__(self, images, skipped):
+        first = ("; the first, %s: %s" % (images[skipped[0][0]], skipped[0][1])
+                 if skipped else "")
+        super().__init__("no image could be computed: %d skipped%s" % (len(skipped), first))
+        self.skipped = list(skipped)
+
+
 def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progress=False,
                   extra=None):
     """Compute feature vectors and write them to an ``.npz`` file as they arrive.
@@ -226,6 +242,12 @@ def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progr
     -------
     kept : ndarray of bool, shape (len(images),)
     skipped : list of (int, str)
+
+    Raises
+    ------
+    NothingComputedError
+        A ValueError: every image was skipped. Nothing is written, and a file already at
+        `path` is left as it was.
 
     Notes
     -----
@@ -251,6 +273,8 @@ def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progr
                                  % (images[index], len(row), spool.row_shape[0]))
             spool.append(np.asarray(row, np.float32)[None])
             kept[index] = True
+        if images and not kept.any():  # before the replace: the file there stays as it was
+            raise NothingComputedError(images, skipped)
         arrays = {
             "features": np.zeros((0, 0), np.float32) if spool is None else spool,
             "kept": kept,
