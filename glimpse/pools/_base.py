@@ -196,7 +196,7 @@ class Pool:
         interrupt = _DeferredInterrupt()
         try:
             while True:
-                ready = []
+                ready, failed = [], None
                 with interrupt:
                     while not finished and len(pending) < limit:
                         chunk = next(chunks, None)
@@ -217,10 +217,16 @@ class Pool:
                         while pending and pending[0][0].done():
                             # Done since the last count: count it before it leaves the line.
                             self._count((pending[0],), progress)
-                            ready.append(self._result(pending.popleft()[0]))
+                            try:
+                                ready.append(self._result(pending.popleft()[0]))
+                            except BaseException as err:  # raised after the results before it
+                                failed = err
+                                break
                 interrupt.check()
                 for results in ready:
                     yield from results
+                if failed is not None:
+                    raise failed
         except GeneratorExit:  # the caller stopped iterating: drop this map's work
             for entry in pending:
                 entry[0].cancel()
