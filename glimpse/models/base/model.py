@@ -214,11 +214,15 @@ def _prepare(img, params, backend, scale, exact=True):
             (width, height), method.value, length, params.image_resize_aspect_ratio
         )
         scaled, box = gimage.ScaleAndCropSize((width, height), size)
+        _checks.prepared_image(size, backend.ResampleScratchBytes(
+            *data.shape, *scaled, box=box), Image.MAX_IMAGE_PIXELS)
         out = resample(data, scaled[0], scaled[1], box=box)
     else:
         size = gimage.ScaledSize((width, height), method.value, length)
         if size == data.shape[::-1]:
             return _unresized(data, img)
+        _checks.prepared_image(size, backend.ResampleScratchBytes(*data.shape, *size),
+                               Image.MAX_IMAGE_PIXELS)
         out = resample(data, *size)
     return np.clip(out, 0.0, 1.0, out=out)
 
