@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 
@@ -145,10 +146,29 @@ class ThreadPool(Pool):
 
 
 def _ignore_sigint():
-    """Worker initializer: Ctrl-C is the parent's to handle (it stops the workers)."""
+    """Worker initializer: Ctrl-C is the parent's to handle (it stops the workers), and
+    the worker ends when its parent does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.sentinel is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), daemon=True,
+                         name="glimpse-parent-watch").start()
+
+
+def _exit_with_parent(sentinel):
+    """Wait (in a worker) until the parent process is gone, then end the worker.
+
+    A parent killed without a chance to stop its workers (SIGKILL, or out of memory)
+    would otherwise leave them blocked forever on the pipe that brought them work.
+    """
+    from multiprocessing.connection import wait
+
+    wait([sentinel])
+    os._exit(1)
 
 
 @contextlib.contextmanager
@@ -185,7 +205,9 @@ class ProcessPool(Pool):
     -----
     Workers ignore SIGINT: a Ctrl-C (sent to the whole process group by a terminal)
     interrupts the parent, which cancels the pending items and terminates the
-    workers, so none is left behind. A worker that dies (for example killed by
+    workers, so none is left behind; so does a SIGTERM or SIGHUP the parent turns into
+    :class:`glimpse._exit.Terminated`. A worker whose parent dies without stopping it
+    (killed by SIGKILL) ends itself. A worker that dies (for example killed by
     the system when memory runs out) raises :class:`~glimpse.pools.WorkerError`.
     """
 
