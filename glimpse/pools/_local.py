@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 
+from .. import _exit
 from ._base import Pool, WorkerError, _run_chunk
 
 __all__ = ["SerialPool", "ThreadPool", "ProcessPool"]
@@ -151,6 +152,9 @@ def _ignore_sigint():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    for signum in _exit.TERMINATING:  # a handler forked from the parent's: just end
+        if signal.getsignal(signum) not in (signal.SIG_IGN, signal.SIG_DFL):
+            signal.signal(signum, signal.SIG_DFL)
     import multiprocessing
 
     parent = multiprocessing.parent_process()
