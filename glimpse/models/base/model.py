@@ -127,7 +127,10 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params,
     TypeError
         If `img` is neither an image nor an array, or `params` is not a Params.
     ValueError
-        If an array input is not 2D floating data in [0, 1].
+        If an array input is not 2D floating data in [0, 1], or the resized image would
+        have more than ``PIL.Image.MAX_IMAGE_PIXELS`` pixels or its resize need more
+        memory than this process may use ("image refused as too large"; from a file, an
+        :class:`InputLoadError` naming it).
 
     Notes
     -----
