@@ -127,7 +127,10 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params,
     TypeError
         If `img` is neither an image nor an array, or `params` is not a Params.
     ValueError
-        If an array input is not 2D floating data in [0, 1].
+        If an array input is not 2D floating data in [0, 1], or the resized image would
+        have more than ``PIL.Image.MAX_IMAGE_PIXELS`` pixels or its resize need more
+        memory than this process may use ("image refused as too large"; from a file, an
+        :class:`InputLoadError` naming it).
 
     Notes
     -----
@@ -214,11 +217,15 @@ def _prepare(img, params, backend, scale, exact=True):
             (width, height), method.value, length, params.image_resize_aspect_ratio
         )
         scaled, box = gimage.ScaleAndCropSize((width, height), size)
+        _checks.prepared_image(size, backend.ResampleScratchBytes(
+            *data.shape, *scaled, box=box), Image.MAX_IMAGE_PIXELS)
         out = resample(data, scaled[0], scaled[1], box=box)
     else:
         size = gimage.ScaledSize((width, height), method.value, length)
         if size == data.shape[::-1]:
             return _unresized(data, img)
+        _checks.prepared_image(size, backend.ResampleScratchBytes(*data.shape, *size),
+                               Image.MAX_IMAGE_PIXELS)
         out = resample(data, *size)
     return np.clip(out, 0.0, 1.0, out=out)
 
