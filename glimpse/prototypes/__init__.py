@@ -22,6 +22,7 @@ import numpy as np
 
 from ..backends import ACTIVATION_DTYPE, BackendError, InputSizeError
 from ..models.base import BuildLayer, LayerSpec, Model, SamplePatchesFromData
+from ..models.base.model import _note_array_input
 from ..util import _checks
 
 __all__ = ["SamplePatchesFromImages", "ImprintS2Prototypes"]
@@ -75,6 +76,7 @@ def _sample_image(task):
             results.append(SamplePatchesFromData(data, k, n, rng=rng, backend=model.backend))
         except InputSizeError as err:
             err.source, err.layer = _describe(image, index), layer
+            _note_array_input(err, image)
             raise
     return results
 
@@ -103,8 +105,9 @@ def SamplePatchesFromImages(
     num_kernels : int or sequence of int
         Patches per kernel size (one count for all sizes, or one per size), >= 0.
     images : sequence
-        Anything :meth:`Model.MakeState` accepts: paths, PIL images, 2D arrays
-        in [0, 1], states.
+        Anything :meth:`Model.MakeState` accepts: paths, PIL images,
+        :class:`glimpse.images.Picture` objects (arrays prepared as pictures),
+        2D arrays in [0, 1] (taken as the IMAGE layer), states.
     rng : None, int or numpy.random.Generator
         Source of randomness (see below); the same seed gives the same patches.
     normalize : bool
@@ -236,7 +239,8 @@ def ImprintS2Prototypes(model, images, num_prototypes, rng=None, pool=None):
     model : glimpse.models.ml.Model
         The model; one prototype set per width of ``params.s2_kwidth``.
     images : sequence
-        Training images (paths, PIL images, 2D arrays in [0, 1], states).
+        Training images (paths, PIL images, :class:`glimpse.images.Picture`
+        objects, 2D arrays in [0, 1] taken as the IMAGE layer, states).
     num_prototypes : int or sequence of int
         Prototypes per S2 kernel width (one count for all, or one per width), >= 1.
     rng : None, int or numpy.random.Generator
