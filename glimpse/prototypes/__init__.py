@@ -58,6 +58,7 @@ def _sample_image(task):
     except BackendError as err:
         if err.source is None:
             err.source = _describe(image, index)
+        err.index = index  # the image's position in `images`
         raise
     if isinstance(data, np.ndarray) and data.ndim == 2:
         data = [data[np.newaxis]]
@@ -75,7 +76,7 @@ def _sample_image(task):
         try:
             results.append(SamplePatchesFromData(data, k, n, rng=rng, backend=model.backend))
         except InputSizeError as err:
-            err.source, err.layer = _describe(image, index), layer
+            err.source, err.layer, err.index = _describe(image, index), layer, index
             _note_array_input(err, image)
             raise
     return results
@@ -127,7 +128,8 @@ def SamplePatchesFromImages(
     ------
     InputSizeError
         If a map of a chosen image is smaller than a kernel size; it names the
-        image and the layer.
+        image and the layer. Errors raised for an image carry its position in
+        `images` as their ``index`` attribute.
     ValueError, TypeError
         For bad arguments.
 
