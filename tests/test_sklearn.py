@@ -91,6 +91,25 @@ def test_every_form_of_x_gives_the_rows_of_the_png_files(tmp_path, images):
         np.testing.assert_array_equal(est.prototypes_[0], fitted.prototypes_[0], err_msg=name)
 
 
+@pytest.mark.parametrize("algorithm", ["imprint", "uniform", "histogram", "kmeans"])
+def test_fit_makes_the_prototypes_of_make_prototypes(tmp_path, images, algorithm):
+    from glimpse.experiment import Corpus, Experiment, MakePrototypes
+
+    paths = []
+    for i, image in enumerate(images):
+        paths.append(str(tmp_path / ("%d.png" % i)))
+        Image.fromarray(image).save(paths[-1])
+    est = _hmax(algorithm=algorithm, random_state=7).fit(paths)
+    corpus = Corpus(paths, np.arange(10) % 2, ["a", "b"], train=np.ones(10, bool))
+    exp = Experiment(model=models.MakeModel("ml", Params(**SMALL)), corpus=corpus, seed=0)
+    expected = MakePrototypes(exp, 3, algorithm, pool="serial", rng=7)
+    for mine, theirs in zip(est.prototypes_, expected):
+        np.testing.assert_array_equal(mine, theirs)
+    if algorithm == "imprint":
+        for mine, theirs in zip(est.prototype_locations_, exp.prototype_locations):
+            np.testing.assert_array_equal(mine, theirs)
+
+
 def test_transform_is_compute_features_with_the_fitted_prototypes(images):
     est = _hmax(algorithm="normal").fit(images)
     pictures = [Picture(image) for image in images[::-1]]
