@@ -113,14 +113,17 @@ def _row_shape(image_shape, n_features):
     return height, width
 
 
+def _picture(image, index):
+    """``Picture(image)``, its errors naming ``X[index]``."""
+    try:
+        return Picture(image)
+    except (TypeError, ValueError) as err:
+        raise type(err)("X[%d]: %s" % (index, err)) from None
+
+
 def _pictures(X, shape):
     """One Picture per row (2D X, image `shape`) or per item (3D X) of the array X."""
-    if X.dtype.kind in "iu" and X.size:
-        lo, hi = X.min(), X.max()
-        if lo < 0 or hi > 255:
-            raise ValueError("X must hold 8-bit grey levels in [0, 255] when it has an integer "
-                             "dtype, got range [%d, %d]" % (lo, hi))
-    return [Picture(image.reshape(shape)) for image in X]
+    return [_picture(image.reshape(shape), i) for i, image in enumerate(X)]
 
 
 def _feature_names(layers, state, prototypes):
@@ -259,13 +262,8 @@ class HmaxFeatures(TransformerMixin, BaseEstimator):
         if isinstance(X, (list, tuple)) and len(X) and all(_is_image(x) for x in X):
             if reset:
                 self._forget_input_features()
-            images = []
-            for i, item in enumerate(X):
-                try:
-                    images.append(Picture(item) if isinstance(item, np.ndarray) else item)
-                except (TypeError, ValueError) as err:
-                    raise type(err)("X[%d]: %s" % (i, err)) from None
-            return images
+            return [_picture(item, i) if isinstance(item, np.ndarray) else item
+                    for i, item in enumerate(X)]
         ndim = _ndim(X)
         if ndim == 3:
             X = check_array(X, allow_nd=True, dtype="numeric", order="C")

@@ -160,7 +160,9 @@ def test_an_image_that_cannot_be_computed_is_named(tmp_path, images):
     (np.zeros((3, 0)), "0 feature"),
     (np.zeros((3, 5)), "image_shape must be given"),
     (np.zeros((2, 3, 4, 5)), "got a 4D array"),
-    (np.full((3, 16), 300), r"\[0, 255\]"),
+    (np.full((3, 16), 300), r"X\[0\]: image must hold 8-bit grey levels in \[0, 255\]"),
+    (np.full((3, 4, 4), np.inf), "infinity"),
+    (np.full((3, 16), 1e300), r"X\[0\]: image must hold values within float32 range"),
 ])
 def test_bad_x_gets_scikit_learns_errors(X, match):
     with pytest.raises(ValueError, match=match):
