@@ -46,6 +46,8 @@ from .experiment import _models
 from .experiment.features import IterFeatures, ResolveLayers, _flatten
 from .experiment.prototypes import make_prototypes
 from .images import Picture
+from .models import MODELS
+from .models.base import BuildLayer
 from .pools import MakePool, default_workers
 from .util import _checks
 
@@ -246,7 +248,7 @@ class HmaxFeatures(TransformerMixin, BaseEstimator):
     def _make_model(self):
         if not isinstance(self.model, str):
             raise TypeError("model must be a model name, one of %s, got %s"
-                            % (", ".join(sorted(_models._models.MODELS)),
+                            % (", ".join(sorted(MODELS)),
                                _checks.show(self.model)))
         params = self.params
         if params is not None and not isinstance(params, dict):
@@ -316,10 +318,7 @@ class HmaxFeatures(TransformerMixin, BaseEstimator):
                     raise ValueError("X[%s] cannot be computed: %s"
                                      % (getattr(err, "index", "?"), err)) from None
                 model.s2_kernels = prototypes
-            # the layout of a row, from the first image
-            from .models.base import BuildLayer
-
-            try:
+            try:  # the layout of a row, from the first image
                 state = BuildLayer(model, layers, images[0], save_all=False)
             except (InputLoadError, InputSizeError) as err:
                 raise ValueError("X[0] cannot be computed: %s" % err) from None
