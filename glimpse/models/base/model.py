@@ -48,8 +48,8 @@ class Layer(_layer.Layer):
     """
 
     #: Specifier for the source of the image data. This may be None if the data
-    #: was generated programmatically, or an InputSource object if the data came
-    #: from an image file.
+    #: was generated programmatically, an InputSource object if the data came
+    #: from an image file, or a Picture (an array or PIL image to be prepared).
     SOURCE = LayerSpec("s", "source")
 
     #: Specifier for the raw input data.
@@ -115,7 +115,7 @@ def _unresized(data, img):
     return data
 
 
-def PrepareImage(img: Image.Image | np.ndarray, params: Params,
+def PrepareImage(img: Image.Image | Picture | np.ndarray, params: Params,
                  backend: Backend | None = None) -> np.ndarray:
     """Prepare an image for input into the model.
 
