@@ -7,7 +7,7 @@ from PIL import Image
 from glimpse.backends import InputLoadError, MakeBackend
 from glimpse.models.base import BuildLayer, Layer, Model, Params, PrepareImage
 from glimpse.models.base.sampling import SamplePatchesFromData
-from glimpse.util import gimage
+from glimpse import images as gimage
 
 F32_MAX = float(np.finfo(np.float32).max)
 

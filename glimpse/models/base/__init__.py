@@ -10,7 +10,8 @@ Examples
 ((5, 8, 8), (5, 3))
 """
 
-from ...backends import BackendError, InputLoadError, InputSizeError, InputSource
+from ...backends import BackendError, InputLoadError, InputSizeError
+from ...images import InputSource
 from .layer import LayerSpec, layer_builder
 from .model import BuildLayer, Layer, Model, PrepareImage, SamplePatches, State
 from .param import Param, Params, ResizeMethod

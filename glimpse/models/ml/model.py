@@ -11,7 +11,8 @@ import threading
 import numpy as np
 
 from ...backends import ACTIVATION_DTYPE, BackendError, InputSizeError
-from ...util import _checks, gimage
+from ... import images
+from ...util import _checks
 from ...util.kernel import MakeGaborKernels
 from ..base import model as _base
 from ..base.layer import LayerSpec, layer_builder
@@ -157,7 +158,7 @@ def _retina_shape(params, image_shape):
 def _next_level(shape, factor):
     """The shape of the pyramid level after `shape` (as :func:`MakeScalePyramid` sizes it);
     `shape` itself when the pyramid no longer shrinks there."""
-    return gimage.ScalePyramidShapes(shape, 2, factor)[-1]
+    return images.ScalePyramidShapes(shape, 2, factor)[-1]
 
 
 def _pyramid_shapes(shape, num_scales, params):
@@ -228,7 +229,7 @@ def NumScalesSupported(params: Params, retina_size) -> int:
     -------
     int
         The largest count of pyramid levels, sized exactly as
-        :func:`glimpse.util.gimage.MakeScalePyramid` sizes them, whose smallest
+        :func:`glimpse.images.MakeScalePyramid` sizes them, whose smallest
         level still gives one S2 unit. The count stops at a level that no longer
         shrinks (with rounding, sides of 3 or less may map to themselves). 0 when
         even the first level gives none.
@@ -676,7 +677,7 @@ class Model(_base.Model):
             if self._s1_checked != self._s1_validation_key():
                 kernels = _check_kernel_array(kernels, p.s1_kernel_shape,
                                               p.s1_kernels_are_normed, "model.s1_kernels")
-            shrinking = len(gimage.ScalePyramidShapes(retina.shape, num_scales,
+            shrinking = len(images.ScalePyramidShapes(retina.shape, num_scales,
                                                       1.0 / p.scale_factor))
             if shrinking < num_scales:
                 raise InputSizeError(
@@ -684,7 +685,7 @@ class Model(_base.Model):
                     "%g), fewer than num_scales=%d" % (retina.shape[0], retina.shape[1],
                                                        shrinking, p.scale_factor, num_scales),
                     layer=Layer.S1, scale=shrinking)
-            pyramid = gimage.MakeScalePyramid(retina, num_scales, 1.0 / p.scale_factor,
+            pyramid = images.MakeScalePyramid(retina, num_scales, 1.0 / p.scale_factor,
                                               backend=self.backend)
         op = p.s1_operation
         orientations, phases = p.s1_num_orientations, p.s1_num_phases

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from glimpse.models.ml import (GetS2ReceptiveField, MinimumRetinaSize, NumScalesSupported,
                                Params)
 from glimpse.models.ml import model as ml_model
-from glimpse.util.gimage import MakeScalePyramid, ScalePyramidShapes
+from glimpse.images import MakeScalePyramid, ScalePyramidShapes
 
 
 def windows_that_fit(size, k, s):

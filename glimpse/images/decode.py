@@ -1,4 +1,4 @@
-"""Where a model's input comes from."""
+"""Decoding image files: a model's input as its file stores it (EXIF orientation, JPEG draft)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageOps
 
-from .errors import InputLoadError
+from ..backends.errors import InputLoadError
 
 __all__ = ["InputSource"]
 
