@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 import numpy as np
@@ -56,16 +55,14 @@ def _imprint(exp, layer, sizes, num, train, rng, pool):
 
 
 def _failed_path(err, images):
-    source = getattr(err, "source", None)
-    path = getattr(source, "image_path", None)
+    """The path among ``images`` of the image ``err`` names (its index, else its path)."""
+    index = getattr(err, "image_index", None)
+    if index is not None and 0 <= index < len(images):
+        return images[index]
+    path = getattr(err, "image_path", None)
     if path is not None and str(path) in images:
         return str(path)
-    match = re.search(r"images\[(\d+)\]", str(source if source is not None else err))
-    if match and int(match.group(1)) < len(images):
-        return images[int(match.group(1))]
-    text = str(err)
-    found = [image for image in images if image in text]
-    return max(found, key=len) if found else None
+    return None
 
 
 def _normalise(patches):

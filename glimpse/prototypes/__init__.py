@@ -48,6 +48,14 @@ def _describe(image, index):
     return "images[%d]" % index
 
 
+def _locate(err, image, index):
+    """Attach ``images[index]``'s index and path to ``err`` (those it does not know yet)."""
+    if err.image_index is None:
+        err.image_index = index
+    if err.image_path is None and isinstance(image, (str, os.PathLike)):
+        err.image_path = os.fspath(image)
+
+
 def _sample_image(task):
     """Build one image's layer and sample its patches for every kernel size (a pool task)."""
     model, layer, image, index, sizes, counts, seed = task
@@ -57,6 +65,7 @@ def _sample_image(task):
     except BackendError as err:
         if err.source is None:
             err.source = _describe(image, index)
+        _locate(err, image, index)
         raise
     if isinstance(data, np.ndarray) and data.ndim == 2:
         data = [data[np.newaxis]]
@@ -75,6 +84,7 @@ def _sample_image(task):
             results.append(SamplePatchesFromData(data, k, n, rng=rng, backend=model.backend))
         except InputSizeError as err:
             err.source, err.layer = _describe(image, index), layer
+            _locate(err, image, index)
             raise
     return results
 
@@ -125,6 +135,10 @@ def SamplePatchesFromImages(
     InputSizeError
         If a map of a chosen image is smaller than a kernel size; it names the
         image and the layer.
+    BackendError
+        (including :class:`~glimpse.backends.InputLoadError` and ``InputSizeError``)
+        If an image cannot be read or computed: its ``image_index`` is the image's
+        index in ``images``, its ``image_path`` the image's path when it has one.
     ValueError, TypeError
         For bad arguments.
 
