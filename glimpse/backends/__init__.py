@@ -13,7 +13,6 @@ backends and this package imports nothing of them.
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 
@@ -78,18 +77,8 @@ def MakeBackend(name: str | None = None) -> Backend:
     >>> MakeBackend("base")
     CythonBackend()
     """
-    origin = "name"
-    if name is None:
-        name = os.environ.get("GLIMPSE_BACKEND") or DEFAULT_BACKEND
-        origin = "GLIMPSE_BACKEND"
-    if not isinstance(name, str):
-        raise TypeError("backend name must be a str, got %s" % _checks.show(name))
-    cls = BACKENDS.get(name.strip().lower())
-    if cls is None:
-        raise ValueError(
-            "unknown backend %r (from %s); known backends: %s"
-            % (name, origin, ", ".join(sorted(BACKENDS)))
-        )
+    cls = BACKENDS[_checks.registry_key(name, BACKENDS, "backend", "GLIMPSE_BACKEND",
+                                        DEFAULT_BACKEND)]
     return cls()
 
 

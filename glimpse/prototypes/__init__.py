@@ -21,25 +21,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..backends import ACTIVATION_DTYPE, BackendError, InputSizeError
-from ..models.base import BuildLayer, LayerSpec, Model, SamplePatchesFromData
+from ..models.base import BuildLayer, LayerSpec, Model, ResolveLayers, SamplePatchesFromData
 from ..util import _checks
 
 __all__ = ["SamplePatchesFromImages", "ImprintS2Prototypes"]
-
-
-def _resolve_layer(model, layer):
-    classes = model.LayerClass
-    try:
-        if isinstance(layer, LayerSpec):
-            return classes.FromId(layer)
-        if isinstance(layer, str):
-            try:
-                return classes.FromName(layer)
-            except ValueError:
-                return classes.FromId(layer)
-    except ValueError:
-        pass
-    raise ValueError("layer must be a layer of %s, got %r" % (type(model).__name__, layer))
 
 
 def _describe(image, index):
@@ -163,7 +148,7 @@ def SamplePatchesFromImages(
     """
     if not isinstance(model, Model):
         raise TypeError("model must be a glimpse Model, got %s" % type(model).__name__)
-    layer = _resolve_layer(model, layer)
+    (layer,) = ResolveLayers(model, [layer])
     sizes = _checks.integers(kernel_sizes, "kernel_sizes", 1)
     counts = _checks.integers(num_kernels, "num_kernels", 0, length=len(sizes))
     if isinstance(images, (str, bytes, os.PathLike)) or not hasattr(images, "__len__"):

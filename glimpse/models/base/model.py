@@ -30,6 +30,7 @@ __all__ = [
     "Model",
     "PrepareImage",
     "BuildLayer",
+    "ResolveLayers",
     "SamplePatches",
 ]
 
@@ -241,32 +242,70 @@ def _registered(model, wanted, by_name):
     return None
 
 
-def _resolve_layers(model, layer):
-    single = not isinstance(layer, (tuple, list))
-    layers = (layer,) if single else tuple(layer)
-    if not layers:
-        raise ValueError("layer must name at least one layer")
+def _lookup(model, layer):
+    """The layer of ``model`` that ``layer`` names, or None."""
+    classes = model.LayerClass
+    if isinstance(layer, str):
+        for find in (classes.FromName, classes.FromId):
+            try:
+                return find(layer)
+            except ValueError:
+                pass
+        return _registered(model, layer, True) or _registered(model, layer, False)
+    if isinstance(layer, LayerSpec):
+        try:
+            return classes.FromId(layer)
+        except ValueError:
+            return _registered(model, layer.id_, False)
+    return None
+
+
+def ResolveLayers(model: Model, layers: LayerSpec | str | Sequence[LayerSpec | str],
+                  name: str = "layer") -> list[LayerSpec]:
+    """The layers of a model that a caller names.
+
+    The one lookup of layers by name: every function that takes a layer argument
+    resolves it here.
+
+    Parameters
+    ----------
+    model : Model
+        The model whose layers are looked up.
+    layers : LayerSpec or str, or a sequence of them
+        Each a layer name (not case sensitive), a layer id or a LayerSpec of the model's
+        :attr:`~Model.LayerClass`, or the name, id or LayerSpec of a node registered on
+        the model (:meth:`~glimpse.util.dataflow.DataFlow.Register`).
+    name : str
+        The argument's name, for messages.
+
+    Returns
+    -------
+    list of LayerSpec
+        One per entry of ``layers`` (one for a single layer), in order.
+
+    Raises
+    ------
+    ValueError
+        If ``layers`` is empty or an entry names no layer of the model.
+
+    Examples
+    --------
+    >>> [lyr.name for lyr in ResolveLayers(Model(), ["IMAGE", "s"])]
+    ['image', 'source']
+    """
+    single = not isinstance(layers, (tuple, list))
+    wanted = (layers,) if single else tuple(layers)
+    if not wanted:
+        raise ValueError("%s must name at least one layer, got %r" % (name, layers))
     resolved = []
-    for lyr in layers:
-        if isinstance(lyr, str):
-            try:
-                found = model.LayerClass.FromName(lyr)
-            except ValueError:
-                try:
-                    found = model.LayerClass.FromId(lyr)
-                except ValueError:
-                    found = _registered(model, lyr, True) or _registered(model, lyr, False)
-        elif isinstance(lyr, LayerSpec):
-            try:
-                found = model.LayerClass.FromId(lyr)
-            except ValueError:
-                found = _registered(model, lyr.id_, False)
-        else:
-            raise ValueError("layer must be a LayerSpec or a layer name of %s, got %s"
-                             % (type(model).__name__, _checks.show(lyr)))
+    for layer in wanted:
+        found = _lookup(model, layer)
         if found is None:
-            raise ValueError("unknown layer %r for %s: not in %s and not registered on the "
-                             "model" % (lyr, type(model).__name__, model.LayerClass.__name__))
+            known = ", ".join(sorted(lyr.name for lyr in model.LayerClass.AllLayers()))
+            got = ("LayerSpec %r" % (layer.name,) if isinstance(layer, LayerSpec)
+                   else _checks.show(layer))
+            raise ValueError("%s must be a layer of %s (%s) or a node registered on the model, "
+                             "got %s" % (name, type(model).__name__, known, got))
         resolved.append(found)
     return resolved
 
@@ -317,7 +356,7 @@ def BuildLayer(
     """
     if not isinstance(model, Model):
         raise TypeError("model must be a Model, got %s" % type(model).__name__)
-    layers = _resolve_layers(model, layer)
+    layers = ResolveLayers(model, layer)
     state = model.MakeState(state)
     try:
         out = BuildNode(model, layers, state)
@@ -390,7 +429,7 @@ def SamplePatches(
     """
     if not isinstance(model, Model):
         raise TypeError("model must be a Model, got %s" % type(model).__name__)
-    layers = _resolve_layers(model, layer)
+    layers = ResolveLayers(model, layer)
     if len(layers) != 1:
         raise ValueError("layer must be a single layer, got %r" % (layer,))
     (layer,) = layers
