@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from ..util import _checks
+from ..util import _checks, _random
 from .errors import InputSizeError
 
 __all__ = ["Backend", "DEFAULT_BIAS", "DEFAULT_BETA", "LANCZOS", "BILINEAR", "BICUBIC", "BOX",
@@ -1012,12 +1012,7 @@ class Backend(abc.ABC):
         width = _checks.integer(patch_width, "patch_width", 1, MAX_SIDE)
         n = _checks.integer(num_patches, "num_patches", 0)
         scales, bands, originals = _patch_scales(data, width)
-        try:
-            generator = np.random.default_rng(rng)
-        except (TypeError, ValueError) as err:
-            raise type(err)("rng must be None, a non-negative int seed or a "
-                            "numpy.random.Generator, got %s (%s)" % (_checks.show(rng), err)
-                            ) from None
+        generator = _random.generator(rng)
         patches, row = self._patch_output(out, n, bands, width, originals)
         locations = np.empty((n, 3), _INTP)
         if n:

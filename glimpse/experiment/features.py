@@ -11,6 +11,7 @@ from ..backends import InputLoadError, InputSizeError
 from ..models.base import BuildLayer, ResolveLayers
 from ..models.base.layer import LayerSpec
 from ..util import _checks, npz
+from ..util._progress import ProgressBar
 from ..util.fileio import atomic_write
 from ._pool import pool_for
 
@@ -137,10 +138,8 @@ def IterFeatures(model, images, layers, pool=None, block_size=None, progress=Fal
     block = _block_size(block_size)
     images = list(images)
     func = functools.partial(_image_features, model, layers)
-    from tqdm.auto import tqdm
-
-    with pool_for(pool) as workers, tqdm(total=len(images), disable=not progress,
-                                         unit="image", leave=False) as bar:
+    with pool_for(pool) as workers, ProgressBar(len(images), bool(progress), unit="image",
+                                                leave=False) as bar:
         kw = {"progress": bar.update} if progress else {}
         for start in range(0, len(images), block):
             results = workers.map(func, images[start:start + block], **kw)

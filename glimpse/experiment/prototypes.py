@@ -7,7 +7,8 @@ import time
 import numpy as np
 
 from ..backends import InputLoadError, InputSizeError
-from ..util import _checks
+from ..util import _checks, _random
+from ..util.kernel import ScaleToUnitNorm
 from . import _models
 from ._algorithms import PROTOTYPE_ALGORITHMS
 from ._pool import pool_for
@@ -63,12 +64,6 @@ def _failed_path(err, images):
     if path is not None and str(path) in images:
         return str(path)
     return None
-
-
-def _normalise(patches):
-    flat = patches.reshape(len(patches), -1).astype(np.float64)
-    norms = np.sqrt((flat * flat).sum(axis=1))
-    return (flat / np.maximum(norms, 1e-12)[:, None]).astype(np.float32).reshape(patches.shape)
 
 
 def _spec(model, layer, kernel_sizes):
@@ -143,11 +138,11 @@ def MakePrototypes(exp, num_prototypes, algorithm="imprint", pool=None, rng=None
     if exp.train_mask is None:
         SplitCorpus(exp)
     train = np.flatnonzero(exp.train_mask)
-    rng = exp.rng("prototypes") if rng is None else np.random.default_rng(rng)
+    rng = exp.rng("prototypes") if rng is None else _random.generator(rng)
     with pool_for(pool) as workers:
         protos, locations = _make(exp, algorithm, num, layer, sizes, train, rng, workers)
     if normalize:
-        protos = [_normalise(p) for p in protos]
+        protos = [ScaleToUnitNorm(p) for p in protos]
     protos = [np.ascontiguousarray(p, np.float32) for p in protos]
     SetPrototypes(exp, protos, locations, algorithm)
     exp.timing["prototypes"] = time.perf_counter() - start

@@ -22,7 +22,8 @@ import numpy as np
 
 from ..backends import ACTIVATION_DTYPE, BackendError, InputSizeError
 from ..models.base import BuildLayer, LayerSpec, Model, ResolveLayers, SamplePatchesFromData
-from ..util import _checks
+from ..util import _checks, _random
+from ..util.kernel import ScaleToUnitNorm
 
 __all__ = ["SamplePatchesFromImages", "ImprintS2Prototypes"]
 
@@ -159,11 +160,7 @@ def SamplePatchesFromImages(
     if pool is not None and not callable(getattr(pool, "map", None)):
         raise TypeError("pool must have a map(func, items) method, got %s"
                         % type(pool).__name__)
-    try:
-        generator = np.random.default_rng(rng)
-    except (TypeError, ValueError) as err:
-        raise type(err)("rng must be None, a non-negative int seed or a numpy.random.Generator, "
-                        "got %r (%s)" % (rng, err)) from None
+    generator = _random.generator(rng)
     if getattr(model, "s2_kernels", None) is not None and not _needs_s2(model, layer):
         model = copy.copy(model)  # the tasks need not carry the prototypes to a pool's workers
         model.s2_kernels = None
@@ -208,9 +205,7 @@ def SamplePatchesFromImages(
         if patches is None:
             patches = np.empty((0, _bands_hint(model, layer), k, k), ACTIVATION_DTYPE)
         if normalize and n:
-            norms = np.sqrt(np.sum(patches.reshape(n, -1).astype(np.float64) ** 2, axis=1))
-            norms[norms == 0] = 1
-            patches /= norms.astype(ACTIVATION_DTYPE)[:, None, None, None]
+            patches = ScaleToUnitNorm(patches)
         results.append((patches, locations))
     return results
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...backends import ACTIVATION_DTYPE
+from ...util.kernel import KernelNorms
 
 __all__ = ["UNIT_NORM_TOLERANCE", "CheckKernelArray"]
 
@@ -42,9 +43,8 @@ def CheckKernelArray(value, shape, normed, name, leading=False):
     if not np.isfinite(array).all():
         raise ValueError("%s must hold finite values" % name)
     if normed:
-        axes = tuple(range(1, array.ndim)) if leading else (-2, -1)
-        norms = np.sqrt(np.sum(array.astype(np.float64) ** 2, axis=axes))
-        norms = norms.ravel()
+        # one norm per kernel: axis 0 counts them, or (S1) the last two axes hold one
+        norms = KernelNorms(array if leading else array.reshape((-1,) + array.shape[-2:]))
         # an all-zero kernel is what normalising a flat patch gives: accepted as it is
         bad = np.flatnonzero((np.abs(norms - 1) > UNIT_NORM_TOLERANCE) & (norms != 0))
         if bad.size:
