@@ -40,7 +40,7 @@ API_MODULES = [
     ("glimpse.pools", "Worker pools"),
     ("glimpse.glab", "Interactive helpers"),
     ("glimpse.glab.api", "The 2013 convenience API"),
-    ("glimpse.util.gimage", "Images and resampling"),
+    ("glimpse.images", "Images: decoding, conversion, resizing, preparation"),
     ("glimpse.util.kernel", "Gabor kernels"),
     ("glimpse.util.npz", "Writing .npz files from memory or a spool, without copies"),
     ("glimpse.util.show", "Pictures of layers and kernels"),

@@ -35,11 +35,11 @@ import math
 
 import numpy as np
 
-from ..util import _checks
+from ..util import _checks, _random
 from .errors import InputSizeError
 
 __all__ = ["Backend", "DEFAULT_BIAS", "DEFAULT_BETA", "LANCZOS", "BILINEAR", "BICUBIC", "BOX",
-           "MAX_SIDE"]
+           "MAX_SIDE", "OutputSide"]
 
 _F32 = np.dtype(np.float32)
 _S_OPERATIONS = ("DotProduct", "NormDotProduct", "Rbf", "NormRbf")
@@ -66,8 +66,23 @@ DEFAULT_BIAS = 0.01
 DEFAULT_BETA = 1.0
 
 
-def _out_side(i, k, s):
-    return (i - k) // s + 1 if i >= k else 0
+def OutputSide(iside, kside, scaling):
+    """Length of the output of a valid correlation along one axis: the one formula.
+
+    ``(iside - kside) // scaling + 1``, or 0 when ``iside < kside`` (no window fits).
+    The arguments are not checked (``kside >= 1`` and ``scaling >= 1`` are assumed):
+    :meth:`Backend.OutputMapShapeForInput` is the checked door; the operations and the
+    models' geometry compute their shapes with this function.
+
+    Examples
+    --------
+    >>> OutputSide(15, 5, 5), OutputSide(4, 5, 1)
+    (3, 0)
+    """
+    return (iside - kside) // scaling + 1 if iside >= kside else 0
+
+
+_out_side = OutputSide
 
 
 def _all_finite(a):
@@ -350,7 +365,7 @@ class Backend(abc.ABC):
         """Check the arguments of the S operation ``op`` and run its private method.
 
         With ``kernels_checked``, ``kernels`` is a finite, float32, C-contiguous 4D ndarray
-        (see :meth:`_SOperation`) and its values are not read again.
+        (see :meth:`SOperation`) and its values are not read again.
         """
         original_data, original_kernels = data, kernels
         data = _checks.float32_array(data, "data", 3)
@@ -389,37 +404,71 @@ class Backend(abc.ABC):
             return self._Rbf(data, kernels, beta, s, out)
         return self._NormRbf(data, kernels, bias, beta, s, out)
 
-    def _SOperation(self, op, data, kernels, bias, beta, scaling, out=None):
-        """The S operation called ``op`` on kernels whose values were checked before.
+    def SOperation(self, op, data, kernels, bias=None, beta=None, scaling=1, out=None,
+                   kernels_checked=False):
+        """The S operation called ``op``, optionally on kernels whose values were checked.
 
-        For a model's own kernels, validated once when they were set or generated: the
-        public methods read every kernel value on every call to check that it is finite,
-        which this skips. ``kernels`` must be a float32, C-contiguous, 4D ndarray of
-        finite values (its type, dtype, layout and shape are still checked); ``data``,
-        ``bias``, ``beta``, ``scaling`` and ``out`` are validated as by the public method.
+        A model calls its S operations through this method: it names the operation with
+        a parameter, and it hands over its own kernels, validated once when they were set
+        or generated. The public methods (:meth:`DotProduct`, ...) read every kernel value
+        on every call to check that it is finite; with ``kernels_checked`` that pass is
+        skipped.
 
         Parameters
         ----------
         op : str
             "DotProduct", "NormDotProduct", "Rbf" or "NormRbf".
-        data, kernels, bias, beta, scaling, out
-            As for the public method ``op``; ``bias`` and ``beta`` are passed by the
-            caller (None where the operation ignores them).
+        data, bias, beta, scaling, out
+            As for the public method ``op``, and validated as it validates them; ``bias``
+            and ``beta`` are passed by the caller (None where the operation ignores them;
+            the operations that use one refuse None).
+        kernels : array_like or ndarray
+            As for the public method ``op``. With ``kernels_checked``, the caller vouches
+            that it holds only finite values: it must then be a float32, C-contiguous 4D
+            ndarray (its type, dtype, layout and shape are still checked, its values are
+            not read), which the caller does not change while the operation runs.
+        kernels_checked : bool
+            Whether the caller checked the kernels' values (see ``kernels``).
 
         Returns
         -------
         ndarray of float32, shape (n, h, w)
-            As the public method ``op``.
+            As the public method ``op``; ``out`` when given.
+
+        Raises
+        ------
+        ValueError
+            If ``op`` names no S operation, or as the public method ``op``.
+        TypeError
+            With ``kernels_checked``, if ``kernels`` is not such an array; else as the
+            public method ``op``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from glimpse.backends import MakeBackend
+        >>> kernels = np.ones((2, 1, 3, 3), np.float32)
+        >>> MakeBackend("numpy").SOperation("DotProduct", np.ones((1, 5, 5)), kernels,
+        ...                                 kernels_checked=True).shape
+        (2, 3, 3)
         """
         if op not in _S_OPERATIONS:
             raise ValueError("op must be one of %s, got %s"
                              % (", ".join(_S_OPERATIONS), _checks.show(op)))
-        if not (isinstance(kernels, np.ndarray) and kernels.dtype == _F32
-                and kernels.ndim == 4 and kernels.flags.c_contiguous):
+        if not isinstance(kernels_checked, (bool, np.bool_)):
+            raise TypeError("kernels_checked must be True or False, got %s"
+                            % _checks.show(kernels_checked))
+        if kernels_checked and not (isinstance(kernels, np.ndarray) and kernels.dtype == _F32
+                                    and kernels.ndim == 4 and kernels.flags.c_contiguous):
             raise TypeError("kernels must be a float32, C-contiguous 4D numpy array whose "
                             "values were checked, got %s" % _checks.show(kernels))
         return self._s_operation(op, data, kernels, bias, beta, scaling, out,
-                                 kernels_checked=True)
+                                 kernels_checked=bool(kernels_checked))
+
+    def _SOperation(self, op, data, kernels, bias, beta, scaling, out=None):
+        """:meth:`SOperation` with ``kernels_checked=True`` (its earlier, private name)."""
+        return self.SOperation(op, data, kernels, bias, beta, scaling, out,
+                               kernels_checked=True)
 
     # -- public operations ----------------------------------------------------------------
 
@@ -962,12 +1011,7 @@ class Backend(abc.ABC):
         width = _checks.integer(patch_width, "patch_width", 1, MAX_SIDE)
         n = _checks.integer(num_patches, "num_patches", 0)
         scales, bands, originals = _patch_scales(data, width)
-        try:
-            generator = np.random.default_rng(rng)
-        except (TypeError, ValueError) as err:
-            raise type(err)("rng must be None, a non-negative int seed or a "
-                            "numpy.random.Generator, got %s (%s)" % (_checks.show(rng), err)
-                            ) from None
+        generator = _random.generator(rng)
         patches, row = self._patch_output(out, n, bands, width, originals)
         locations = np.empty((n, 3), _INTP)
         if n:

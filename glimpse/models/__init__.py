@@ -14,8 +14,9 @@ Examples
 
 from __future__ import annotations
 
-import os
 from typing import Any
+
+from ..util import _checks
 
 __all__ = ["MODELS", "DEFAULT_MODEL", "GetModelClass", "MakeParams", "MakeModel"]
 
@@ -49,16 +50,7 @@ def GetModelClass(name: str | None = None) -> type:
     """
     import importlib
 
-    origin = "name"
-    if name is None:
-        name = os.environ.get("GLIMPSE_MODEL") or DEFAULT_MODEL
-        origin = "GLIMPSE_MODEL"
-    if not isinstance(name, str):
-        raise TypeError("model name must be a str, got %r" % (name,))
-    module = MODELS.get(name.strip().lower())
-    if module is None:
-        raise ValueError("unknown model %r (from %s); known models: %s"
-                         % (name, origin, ", ".join(sorted(MODELS))))
+    module = MODELS[_checks.registry_key(name, MODELS, "model", "GLIMPSE_MODEL", DEFAULT_MODEL)]
     return importlib.import_module(module).Model
 
 

@@ -58,6 +58,8 @@ def _good_calls():
         "NormDotProduct": s_call,
         "Rbf": s_call,
         "NormRbf": s_call,
+        "SOperation": (("NormRbf", data, kernels),
+                       dict(bias=0.5, beta=0.5, scaling=1, out=None, kernels_checked=True)),
         "LocalMax": ((data, 3), dict(scaling=1, out=None)),
         "GlobalMax": ((data,), dict(out=None)),
         "OutputMapShapeForInput": ((3, 3, 1, 6, 6), {}),
