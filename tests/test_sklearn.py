@@ -283,7 +283,7 @@ def test_models_come_from_the_registry(images):
     rows = base.fit_transform(images[:2])
     assert base.prototypes_ == [] and rows.shape == (2, 64)
     assert list(base.get_feature_names_out()[:2]) == ["image_0", "image_1"]
-    with pytest.raises(ValueError, match="unknown model 'nope'"):
+    with pytest.raises(ValueError, match="model name must be one of .*, got 'nope'"):
         HmaxFeatures(model="nope").fit(images)
     with pytest.raises(TypeError, match="model must be a model name"):
         HmaxFeatures(model=3).fit(images)
