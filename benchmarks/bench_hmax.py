@@ -1000,22 +1000,35 @@ def standard_growth(rounds, min_s, quick):
 
 def standard_threads(img, filters, patches, rounds, min_s):
     """Two images on two threads against one on one thread (the kernels and the BLAS
-    product release the GIL)."""
+    product release the GIL), with float32 numpy.matmul of S2's shapes as the control of
+    what the (shared) machine allows."""
     impl = StandardGlimpse(filters, patches)
     img2 = np.ascontiguousarray(img[::-1])
+    c1 = impl.c1(impl.s1(img))
+    mm1, mm2 = StandardMatmul(patches, c1), StandardMatmul(patches, c1)
 
-    def pair():
-        t = threading.Thread(target=impl.total, args=(img2,))
-        t.start()
-        impl.total(img)
-        t.join()
+    def pair(first, second):
+        def run():
+            t = threading.Thread(target=second)
+            t.start()
+            first()
+            t.join()
+        return run
 
-    times = interleaved_rounds({"one": lambda: impl.total(img), "two": pair},
-                               max(1, rounds // 2), min_s)
-    print("\nthreads: IMAGE to C2, one image on one thread %.1f ms, two images on two threads "
-          "%.1f ms: ratio %.2f (1.0 = perfect overlap; %d cores, shared)"
-          % (1e3 * med(times["one"]), 1e3 * med(times["two"]), ratio(times, "two", "one"),
-             os.cpu_count()))
+    times = interleaved_rounds({
+        "one": lambda: impl.total(img),
+        "two": pair(lambda: impl.total(img), lambda: impl.total(img2)),
+        "mm one": mm1,
+        "mm two": pair(mm1, mm2),
+    }, max(1, rounds // 2), min_s)
+    print("\nthreads (ratio = time of two on two threads / time of one on one thread; 1.0 = "
+          "perfect overlap, 2.0 = none; %d cores, shared with other work)" % os.cpu_count())
+    print("| work | one (ms) | two (ms) | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, one, two in [("glimpse IMAGE to C2", "one", "two"),
+                           ("control: matmul of S2's shapes", "mm one", "mm two")]:
+        print("| %s | %.1f | %.1f | %.2f |" % (name, 1e3 * med(times[one]), 1e3 * med(times[two]),
+                                               ratio(times, two, one)))
 
 
 if __name__ == "__main__":
