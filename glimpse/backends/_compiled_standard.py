@@ -22,9 +22,12 @@ Each function has the signature of the backend interface's private method of the
 * C2: the same products into a scratch block, of which
   :func:`glimpse._standard.s2_least` keeps each kernel's least distance; the activation of
   the least distance is the best value of both activations (both are monotonic in it).
-  Scratch: at most ``_SCRATCH_BYTES`` of columns plus ``_SCRATCH_BYTES`` of products (and
-  a few arrays of one value per position of a chunk or per kernel), whatever the sizes
-  of the maps or the number of kernels: the S2 maps are never held.
+  Scratch: at most ``_SCRATCH_BYTES`` (2 MB) of columns plus ``_SCRATCH_BYTES`` of
+  products, the kernels scaled by -2 (a copy of their size: 1.6 MB for 400 patches of
+  4 x 16 x 16), and a few arrays of one value per position of a chunk or per kernel,
+  whatever the sizes of the maps: the S2 maps are never held. (A chunk holds at least
+  ``_MIN_CHUNK`` positions, so only kernels of more than ``_SCRATCH_BYTES / (4 *
+  _MIN_CHUNK)`` values each, or that many kernels, go beyond the bound.)
 
 All kernels run with the GIL released, and so does the BLAS product.
 """
