@@ -33,14 +33,13 @@ API_MODULES = [
     ("glimpse.models.base", "The base model: layers, state, parameters, sampling"),
     ("glimpse.models.ml", "The HMAX model"),
     ("glimpse.prototypes", "Imprinting S2 prototypes"),
-    ("glimpse.images", "Arrays and PIL images as pictures to be prepared"),
+    ("glimpse.images", "Images: decoding, conversion, resizing, preparation, pictures"),
     ("glimpse.experiment", "Experiments"),
     ("glimpse.files", "The files glimpse writes and reads"),
     ("glimpse.sklearn", "scikit-learn transformer (HmaxFeatures)"),
     ("glimpse.pools", "Worker pools"),
     ("glimpse.glab", "Interactive helpers"),
     ("glimpse.glab.api", "The 2013 convenience API"),
-    ("glimpse.images", "Images: decoding, conversion, resizing, preparation"),
     ("glimpse.util.kernel", "Gabor kernels"),
     ("glimpse.util.npz", "Writing .npz files from memory or a spool, without copies"),
     ("glimpse.util.show", "Pictures of layers and kernels"),
@@ -204,7 +203,8 @@ def _png(img: Image.Image) -> bytes:
 def _base_figures(figdir: Path) -> None:
     from glimpse import glab
     from glimpse.models.base import BuildLayer, Layer, Model, Params, SamplePatches
-    from glimpse.util import gimage, show
+    from glimpse.images import ArrayToImage
+    from glimpse.util import show
 
     path = glab.GetExampleImagePath()
     _write(figdir / "example.png", _png(glab.GetExampleImage()))
@@ -215,7 +215,7 @@ def _base_figures(figdir: Path) -> None:
     width = 11
     patches, locations = SamplePatches(model, Layer.IMAGE, 24, width, state, rng=0)
     zoom = 2
-    out = gimage.ArrayToImage(image).convert("RGB")
+    out = ArrayToImage(image).convert("RGB")
     out = out.resize((out.width * zoom, out.height * zoom), Image.NEAREST)
     draw = ImageDraw.Draw(out)
     for _, y, x in locations:
