@@ -470,12 +470,9 @@ cdef _gather_any(_Scales sc, const Py_ssize_t[:, ::1] locations, Py_ssize_t widt
     then the writes are the only memory traffic. When the scales are larger than
     a core's cache (``STREAM_SOURCE_LIMIT``, the 1 MiB of an L2), every patch row read
     misses too, and streaming stores, which hold their line buffers until a whole line
-    is written, compete with those misses. Time with streaming stores / time without,
-    same run (``python benchmarks/bench_patches.py --stream-ab``, 15 rounds, medians of
-    per-round ratios): A2 (256 KiB map, w = 8, 25.6 MB output) 0.55, the same with a
-    reused ``out`` 0.53; E-out (1 MiB map, w = 11, 48 MB, reused ``out``) 0.76; C
-    (4 MiB map, w = 16, 102 MB) 1.09, C-out (the same, reused ``out``) 1.24; D-out
-    (16 MiB map, w = 11, 48 MB, reused ``out``) 1.31.
+    is written, compete with those misses. ``python benchmarks/bench_patches.py
+    --stream-ab`` times both, forced on and forced off; the figures are in "Patch
+    sampling" on the documentation's benchmarks page (``docs/benchmarks.md``).
     """
     cdef Py_ssize_t row = out.shape[1]
     cdef float *stage

@@ -1,6 +1,7 @@
 """Separable float32 resampling with Pillow's filters (private).
 
-:mod:`glimpse.util.gimage` validates the input and calls :func:`resample`.
+The backend (:mod:`glimpse.backends`) validates the input and calls :func:`resample`;
+:mod:`glimpse.images` resizes images and arrays through the backend.
 
 Algorithm (Pillow's ``ImagingResample``, re-derived): one coefficient table
 per axis, built in double precision. For output index ``o`` of an axis of
@@ -973,7 +974,8 @@ cpdef double scratch_bytes(Py_ssize_t H, Py_ssize_t W, Py_ssize_t width, Py_ssiz
     -----
     The checks repeat those of :func:`resample` on purpose: a call from ``resample``
     into a shared checking function changes how the C compiler inlines the passes
-    into it, and costs about 10 % of its speed.
+    into it, which slows the passes down (``python benchmarks/bench_resample.py``
+    measures them).
     """
     if H < 1 or W < 1:
         raise ValueError("src is empty (shape %d x %d)" % (H, W))

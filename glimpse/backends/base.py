@@ -877,7 +877,7 @@ class Backend(abc.ABC):
         -------
         ndarray of float32, shape (H, W)
             ``out`` when given. It differs from
-            :func:`glimpse.util.gimage.ImageToArray` of the same image (which computes
+            :func:`glimpse.images.ImageToArray` of the same image (which computes
             in float32 from float copies of the channels) by a few float32 ulps at most.
 
         Raises

@@ -1,7 +1,9 @@
 """The model registry and imprinting, as the experiment module uses them.
 
-The one place the experiment module reaches :mod:`glimpse.models` and
-:mod:`glimpse.prototypes`, so the rest of the module names no model class.
+Where the experiment package, the command line and :mod:`glimpse.glab.api` find a model
+by name, make one, and imprint, so that none of them names a model class. Building layers
+(:func:`glimpse.models.base.BuildLayer`, :func:`~glimpse.models.base.ResolveLayers`) is
+imported by :mod:`glimpse.experiment.features` from :mod:`glimpse.models.base` directly.
 """
 
 from __future__ import annotations

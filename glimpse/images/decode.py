@@ -81,12 +81,13 @@ class InputSource:
         to (:meth:`CreateImage`), bit for bit as it does from the same image opened with
         Pillow. False: from the luma a JPEG stores, reduced in the DCT domain while the
         decoded image stays at least 4 times the model's resize target
-        (:meth:`CreateGreyImage`); faster, and within 0.02 of the exact layer (see the
-        README's "Corpus throughput"). Other colour files (PNG, BMP, TIFF, palette
-        images, ...) are then made grey by the backend's
+        (:meth:`CreateGreyImage`); faster, and within 0.02 of the exact layer (the
+        figures are in "Corpus throughput" on the documentation's benchmarks page,
+        ``docs/benchmarks.md``). Other colour files (PNG, BMP, TIFF, palette images, ...)
+        are then made grey by the backend's
         :meth:`~glimpse.backends.base.Backend.LumaBytes` from their 8-bit samples, with
-        no float copy of the colour channels: within a few float32 ulps of the exact layer
-        (at most 5e-7 measured on PNG photos and screenshots, mean 1e-8).
+        no float copy of the colour channels: within a few float32 ulps of the exact
+        layer.
 
     Notes
     -----

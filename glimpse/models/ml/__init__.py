@@ -1,7 +1,9 @@
 """The HMAX model: retina, S1 (Gabor filters), C1 (local max), S2 (prototypes), C2 (global max).
 
-The layers, parameters and arithmetic follow the model description shipped
-with glimpse (``models.ml``); operations run on the model's backend.
+The layers, parameters and arithmetic are those of the 2013 Glimpse library's default
+model (``"ml"``), with the differences listed in the documentation's "Differences from
+the 2013 library"; the user guide's "The HMAX model" page describes them. Every
+operation runs on the model's backend.
 
 Examples
 --------
