@@ -48,7 +48,7 @@ of plain ``numpy.matmul`` as the control of what the (shared) machine allows.
 
 The OPENBLAS_CORETYPE caveat: on some machines the environment sets OPENBLAS_CORETYPE (and
 OPENBLAS_L2_SIZE), which picks an older OpenBLAS kernel; the run prints the kernel in use.
-Unset both in the command to see the other (see the README's benchmark notes).
+Unset both in the command to see the other (see the notes on docs/benchmarks.md).
 """
 
 import os

@@ -17,7 +17,7 @@ Conversions of a decoded image to float32 grey in [0, 1], all one thread:
   samples copied out of Pillow once, 4 bytes a pixel, then one compiled pass; what
   ``InputSource(path, exact=False)`` does for colour files that are not JPEG);
 * glimpse-out: the same writing into a reused ``out=`` buffer;
-* ImageToArray: ``glimpse.util.gimage.ImageToArray`` (the exact path: float32 copy of
+* ImageToArray: ``glimpse.images.ImageToArray`` (the exact path: float32 copy of
   the channels, matrix product, division, clip);
 * pillow-F: ``np.asarray(img.convert("F")) / np.float32(255)`` (Pillow's own float
   luma, then the scale).
