@@ -6,6 +6,7 @@ from __future__ import annotations
 from . import _compiled_hmax
 from ._compiled import _colour, _patches, _resample
 from .base import Backend
+from .numpy_backend import NumpyBackend
 
 __all__ = ["CythonBackend"]
 
@@ -44,3 +45,9 @@ class CythonBackend(Backend):
 
     _GatherPatches = staticmethod(_patches.gather)
     _SampleGatherPatches = staticmethod(_patches.sample)
+
+    # the standard HMAX model: the reference's arithmetic until compiled kernels take over
+    _HmaxS1 = staticmethod(NumpyBackend._HmaxS1)
+    _HmaxC1 = staticmethod(NumpyBackend._HmaxC1)
+    _HmaxS2 = staticmethod(NumpyBackend._HmaxS2)
+    _HmaxC2 = staticmethod(NumpyBackend._HmaxC2)
