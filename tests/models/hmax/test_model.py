@@ -14,16 +14,11 @@ from glimpse.models import MakeModel, ml
 from glimpse.models.hmax import BuildLayer, Layer, MinimumImageSize, Model, Params, State
 from glimpse.prototypes import ImprintS2Prototypes
 
-SMALL = dict(s1_kwidths=[7, 9, 11, 13], s1_wavelengths=[4.0, 3.95, 3.9, 3.85],
-             c1_kwidths=[8, 10], s2_kwidths=[4, 5])
+from .conftest import SMALL, small_model
 
 
 def image(shape, seed=0):
     return np.random.default_rng(seed).random(shape, dtype=np.float32)
-
-
-def small_model(backend=None, **kw):
-    return Model(backend, Params(**dict(SMALL, **kw)))
 
 
 def test_layers_table():
