@@ -3,10 +3,9 @@ Cython kernels (``glimpse._*``), which run with the GIL released."""
 
 from __future__ import annotations
 
-from . import _compiled_hmax
+from . import _compiled_hmax, _compiled_standard
 from ._compiled import _colour, _patches, _resample
 from .base import Backend
-from .numpy_backend import NumpyBackend
 
 __all__ = ["CythonBackend"]
 
@@ -46,8 +45,7 @@ class CythonBackend(Backend):
     _GatherPatches = staticmethod(_patches.gather)
     _SampleGatherPatches = staticmethod(_patches.sample)
 
-    # the standard HMAX model: the reference's arithmetic until compiled kernels take over
-    _HmaxS1 = staticmethod(NumpyBackend._HmaxS1)
-    _HmaxC1 = staticmethod(NumpyBackend._HmaxC1)
-    _HmaxS2 = staticmethod(NumpyBackend._HmaxS2)
-    _HmaxC2 = staticmethod(NumpyBackend._HmaxC2)
+    _HmaxS1 = staticmethod(_compiled_standard.HmaxS1)
+    _HmaxC1 = staticmethod(_compiled_standard.HmaxC1)
+    _HmaxS2 = staticmethod(_compiled_standard.HmaxS2)
+    _HmaxC2 = staticmethod(_compiled_standard.HmaxC2)
