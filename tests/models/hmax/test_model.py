@@ -2,6 +2,7 @@
 
 import multiprocessing
 import pickle
+import tracemalloc
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -246,3 +247,23 @@ def test_model_equality():
     assert a == b
     assert small_model(NumpyBackend(), s2_sigma=2.0) != b
     assert MakeModel("ml") != Model()
+
+
+def test_c2_holds_no_s2_maps():
+    # 400 patches of each of the four sizes on a 128x128 image: the S2 maps would take
+    # 22 MB; C2 holds the compiled backend's bounded scratch only (save_all or not)
+    model = Model("cython")
+    rng = np.random.default_rng(0)
+    model.s2_kernels = [rng.random((400, 4, k, k), dtype=np.float32) for k in (4, 8, 12, 16)]
+    c1 = BuildLayer(model, Layer.C1, image((128, 128), 8))
+    s2_bytes = sum(4 * 400 * m.shape[1] * m.shape[2] * 4 for m in c1[Layer.C1])
+    assert s2_bytes > 20e6
+    for save_all in (False, True):
+        tracemalloc.start()
+        try:
+            state = BuildLayer(model, Layer.C2, c1, save_all=save_all)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert Layer.S2 not in state
+        assert peak < s2_bytes / 2, "peak %d bytes, S2 %d bytes" % (peak, s2_bytes)
