@@ -167,3 +167,16 @@ def test_dask_pool_gives_the_thread_pools_prototypes_and_features(tiny_corpus):
     for a, b in zip(threads.prototypes, dask.prototypes):
         assert a.tobytes() == b.tobytes()
     assert threads.features.tobytes() == dask.features.tobytes()
+
+
+def test_the_experiment_reads_and_sets_s2_widths_of_either_model():
+    from glimpse.experiment import _models
+    from glimpse.models import MakeParams
+
+    for name, param in (("hmax", "s2_kwidths"), ("ml", "s2_kwidth")):
+        model = _models.make_model(name)
+        assert _models.s2_widths(model) == getattr(model.params, param)
+        params = MakeParams(name)
+        _models.set_s2_widths(params, (3, 6))
+        assert getattr(params, param) == [3, 6]
+    assert _models.s2_widths(_models.make_model("base")) is None
