@@ -2,14 +2,13 @@
 
 import sys
 
-from ._exit import interrupted, one_line
+from .cli._common import interrupted, one_line
 
 
 def main():
     """Run the ``glimpse`` command; a glimpse that cannot be imported is one line, status 1.
 
-    A Ctrl-C while the command's modules load (numpy, Pillow, the kernels: a good part
-    of a second) is one line and status 130, as it is later.
+    A Ctrl-C while the command's modules load is one line and status 130, as it is later.
     """
     try:
         from .cli import main as cli_main

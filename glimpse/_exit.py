@@ -1,7 +1,7 @@
-"""One-line failure reports shared by ``glimpse.cli`` and ``python -m glimpse``.
+"""SIGTERM and SIGHUP as interruptions: the pools' and the command line's shared clean-up.
 
-Light on purpose (no numpy, Pillow or kernels): ``python -m glimpse`` uses it while
-those are still loading.
+Light on purpose (the standard library only): ``python -m glimpse`` uses it while numpy,
+Pillow and the kernels are still loading.
 """
 
 import signal
@@ -9,18 +9,110 @@ import sys
 import threading
 
 
-def one_line(text):
-    """`text` (any object, through ``str``) on one line, runs of whitespace made one space."""
-    return " ".join(str(text).split())
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised as Ctrl-C raises KeyboardInterrupt, so it gets the same
+    clean-up: pools stop their workers, partly written files are removed.
+
+    A subclass of KeyboardInterrupt: code that cleans up after a Ctrl-C cleans up after
+    this too.
+
+    Parameters
+    ----------
+    signum : int
+        The signal received.
+
+    Attributes
+    ----------
+    signum : int
+    status : int
+        The exit status that reports it, ``128 + signum`` (143 for SIGTERM, 129 for SIGHUP).
+    """
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = int(signum)
+        self.status = 128 + self.signum
+
+    def __str__(self):
+        try:
+            return "terminated by %s" % signal.Signals(self.signum).name
+        except ValueError:
+            return "terminated by signal %d" % self.signum
 
 
-def interrupted():
-    """Report a Ctrl-C as ``glimpse: interrupted`` on stderr; return the status, 130.
+#: The signals :func:`terminate_as_interrupt` turns into :class:`Terminated`.
+TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                    if hasattr(signal, name))
 
-    SIGINT is left ignored (in the main thread) so that a second Ctrl-C cannot cut
-    the exit short.
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
+def raises_terminated(handler):
+    """Whether `handler` (a signal handler) is the one that raises :class:`Terminated`."""
+    return handler is _raise_terminated
+
+
+class terminate_as_interrupt:
+    """Within the block, SIGTERM and SIGHUP raise :class:`Terminated` in the main thread.
+
+    A context manager (also usable as ``enter()``/``exit()``). Only signals whose handler
+    is the default one are taken over, so a SIGHUP ignored by ``nohup`` stays ignored and
+    a handler set by the program is kept; outside the main thread it does nothing. The
+    previous handlers are restored on exit.
+
+    Examples
+    --------
+    The command line's main function::
+
+        with terminate_as_interrupt():
+            try:
+                return run(args)
+            except Terminated as err:
+                return terminated(err)
+            except KeyboardInterrupt:
+                return interrupted()  # glimpse.cli._common.interrupted
+    """
+
+    def __init__(self, signals=TERMINATING):
+        self.signals = tuple(signals)
+        self._previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.signals:
+                if signal.getsignal(signum) is signal.SIG_DFL:
+                    self._previous[signum] = signal.signal(signum, _raise_terminated)
+        return self
+
+    def __exit__(self, *exc):
+        previous, self._previous = self._previous, {}
+        for signum, handler in previous.items():
+            if raises_terminated(signal.getsignal(signum)):  # not replaced meanwhile
+                signal.signal(signum, handler)
+        return False
+
+    enter = __enter__
+
+    def exit(self):
+        """Restore the previous handlers (as leaving the block does)."""
+        self.__exit__(None, None, None)
+
+
+def terminated(err):
+    """Report a :class:`Terminated` as ``glimpse: terminated (SIGTERM)`` on stderr; return
+    its exit status (``128 + signum``: 143 for SIGTERM, 129 for SIGHUP).
+
+    SIGINT and the terminating signals are left ignored (in the main thread) so that
+    another one cannot cut the exit short.
     """
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    print("glimpse: interrupted", file=sys.stderr)
-    return 130
+        for signum in (signal.SIGINT,) + TERMINATING:
+            signal.signal(signum, signal.SIG_IGN)
+    try:
+        name = signal.Signals(err.signum).name
+    except ValueError:
+        name = "signal %d" % err.signum
+    print("glimpse: terminated (%s)" % name, file=sys.stderr)
+    return err.status

@@ -11,7 +11,6 @@ At ``config-inited`` it writes, under the source directory:
   its S1 filters, S1 and C1 maps), tiled by :mod:`glimpse.util.show` (Pillow only);
 - ``_generated/*.rst``: the snippets that show those figures, and the toctree entry of the
   architecture page when ``architecture.md`` is present;
-- ``_generated/benchmark_sections.md``: the README's sections that hold benchmark tables.
 
 Everything written here is ignored by git (``docs/.gitignore``).
 """
@@ -35,7 +34,10 @@ API_MODULES = [
     ("glimpse.models.ml", "The HMAX model"),
     ("glimpse.models.hmax", "The standard HMAX model"),
     ("glimpse.prototypes", "Imprinting S2 prototypes"),
+    ("glimpse.images", "Arrays and PIL images as pictures to be prepared"),
     ("glimpse.experiment", "Experiments"),
+    ("glimpse.files", "The files glimpse writes and reads"),
+    ("glimpse.sklearn", "scikit-learn transformer (HmaxFeatures)"),
     ("glimpse.pools", "Worker pools"),
     ("glimpse.glab", "Interactive helpers"),
     ("glimpse.glab.api", "The 2013 convenience API"),
@@ -344,41 +346,6 @@ def write_figures(srcdir: Path) -> None:
     _write(gen / "standard_hmax_figures.rst", "\n".join(snippet) + "\n")
 
 
-# ----------------------------------------------------------------------------------------
-# Benchmark tables, from the README
-# ----------------------------------------------------------------------------------------
-def _has_table(lines) -> bool:
-    return any(ln.lstrip().startswith("|") and set(ln.strip()) <= set("|-: ") for ln in lines)
-
-
-def benchmark_sections(readme: str) -> str:
-    """Every ``## `` section of the README that holds a table and names a benchmark script.
-
-    Performance figures come from the scripts in ``benchmarks/``, and the README names the
-    script beside each table it reports; a section with a table and no such name is not a
-    benchmark section.
-    """
-    sections, current = [], None
-    for line in readme.splitlines():
-        if line.startswith("## "):
-            current = [line]
-            sections.append(current)
-        elif line.startswith("# "):
-            current = None
-        elif current is not None:
-            current.append(line)
-    keep = [s for s in sections if _has_table(s) and any("benchmarks/" in ln for ln in s)]
-    return "\n".join("\n".join(s).rstrip() + "\n" for s in keep)
-
-
-def write_benchmarks(srcdir: Path) -> None:
-    readme = srcdir.parent / "README.md"
-    text = benchmark_sections(readme.read_text(encoding="utf-8")) if readme.is_file() else ""
-    if not text.strip():
-        logger.warning("glimpse_docs: no benchmark table found in %s", readme)
-    _write(srcdir / "_generated" / "benchmark_sections.md", text)
-
-
 def write_optional_toc(srcdir: Path) -> None:
     """The architecture page's toctree entry, present only when the page is."""
     lines = []
@@ -393,7 +360,6 @@ def _on_config_inited(app, config) -> None:
     names = write_api_pages(srcdir)
     logger.info("glimpse_docs: API pages for %s", ", ".join(names))
     write_figures(srcdir)
-    write_benchmarks(srcdir)
 
 
 def _keep_signature(app, what, name, obj, options, signature, return_annotation):

@@ -17,8 +17,7 @@ Classifiers come from scikit-learn (``pip install 'glimpse-vision[experiment]'``
 import importlib
 
 # The names below are imported from their modules when first used, so that importing a
-# submodule (as every ``glimpse`` command does with ``glimpse.experiment.cli``) does not
-# import the whole package.
+# submodule (as the ``glimpse`` experiment commands do) does not import the whole package.
 _MODULES = {
     "classify": ["SCORES", "CrossValidateClassifier", "MakeLearner", "TrainAndTestClassifier"],
     "corpora": ["SAMPLE_CORPORA", "GetSampleCorpus"],

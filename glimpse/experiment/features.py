@@ -11,11 +11,10 @@ from ..backends import InputLoadError, InputSizeError
 from ..models.base import BuildLayer
 from ..models.base.layer import LayerSpec
 from ..util import _checks, npz
-from ..util.fileio import atomic_write
 from ._pool import pool_for
 
 __all__ = ["ExtractFeatures", "ResolveLayers", "IterFeatures", "ComputeFeatures",
-           "WriteFeatures", "DEFAULT_BLOCK_SIZE"]
+           "WriteFeatures", "NothingComputedError", "DEFAULT_BLOCK_SIZE"]
 
 #: Images handed to the pool at once, and so the most feature rows held at a time besides
 #: the output (see :func:`IterFeatures`).
@@ -204,8 +203,24 @@ def ComputeFeatures(model, images, layers, pool=None, block_size=None, progress=
     return np.stack(rows), kept, skipped
 
 
+class NothingComputedError(ValueError):
+    """Every image was skipped: no feature vector was computed.
+
+    Attributes
+    ----------
+    skipped : list of (int, str)
+        The index of each image and why it was skipped.
+    """
+
+    def __init__(self, images, skipped):
+        first = ("; the first, %s: %s" % (images[skipped[0][0]], skipped[0][1])
+                 if skipped else "")
+        super().__init__("no image could be computed: %d skipped%s" % (len(skipped), first))
+        self.skipped = list(skipped)
+
+
 def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progress=False,
-                  extra=None):
+                  extra=None, labels=None, class_names=None):
     """Compute feature vectors and write them to an ``.npz`` file as they arrive.
 
     Rows go to a scratch file beside `path` as they are computed, so memory stays bounded
@@ -220,19 +235,46 @@ def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progr
     model, images, layers, pool, block_size, progress
         As for :func:`IterFeatures`.
     extra : dict of str to array, optional
-        More arrays to store in the file.
+        More arrays to store in the file. Arrays named ``labels`` and ``class_names``
+        are taken as the arguments of those names.
+    labels : array of int, optional
+        The class of each image, an index into `class_names`.
+    class_names : sequence of str, optional
+        The name of each class.
 
     Returns
     -------
     kept : ndarray of bool, shape (len(images),)
     skipped : list of (int, str)
 
+    Raises
+    ------
+    ValueError
+        If the layers or the arguments are not valid, or the images give feature vectors
+        of different lengths; nothing is written then.
+    NothingComputedError
+        A ValueError: every image was skipped. Nothing is written, and a file already at
+        `path` is left as it was.
+    OSError
+        If writing fails; a previous file at `path` is kept.
+
     Notes
     -----
-    The file holds ``features`` (float32, one row per kept image), ``kept`` (bool, one per
-    image), ``image_paths`` (all images), ``skipped_paths`` and ``skipped_reasons``, and the
-    arrays of `extra`.
+    The file is a ``glimpse.features`` file (:func:`glimpse.files.write_features`): its
+    ``metadata`` record names the model, its parameters, the layers and the class names;
+    its arrays are ``features`` (float32, one row per kept image), ``kept`` (bool, one per
+    image), ``image_paths`` (all images), ``skipped_paths``, ``skipped_reasons``,
+    ``labels`` (when given) and the arrays of `extra`.
     """
+    from .. import files
+    from . import _models
+
+    layers = ResolveLayers(model, layers)
+    extra = dict(extra or {})
+    if labels is None:
+        labels = extra.pop("labels", None)
+    if class_names is None and "class_names" in extra:
+        class_names = [str(c) for c in extra.pop("class_names")]
     images = list(images)
     kept = np.zeros(len(images), bool)
     skipped = []
@@ -251,16 +293,13 @@ def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progr
                                  % (images[index], len(row), spool.row_shape[0]))
             spool.append(np.asarray(row, np.float32)[None])
             kept[index] = True
-        arrays = {
-            "features": np.zeros((0, 0), np.float32) if spool is None else spool,
-            "kept": kept,
-            "image_paths": np.array([str(p) for p in images], dtype=str),
-            "skipped_paths": np.array([str(images[i]) for i, _ in skipped], dtype=str),
-            "skipped_reasons": np.array([r for _, r in skipped], dtype=str),
-        }
-        arrays.update(extra or {})
-        with atomic_write(path) as f:
-            npz.savez(f, **arrays)
+        if images and not kept.any():  # before the replace: the file there stays as it was
+            raise NothingComputedError(images, skipped)
+        files.write_features(
+            path, np.zeros((0, 0), np.float32) if spool is None else spool, kept,
+            images, [(images[i], r) for i, r in skipped], model=_models.model_name(model),
+            params=model.params.AsDict(), layers=[x.name for x in layers], labels=labels,
+            class_names=class_names, extra=extra)
     finally:
         if spool is not None:
             spool.close()

@@ -1,15 +1,8 @@
-"""Storing an experiment: ``.npz`` arrays plus JSON metadata, versioned, written atomically."""
+"""Storing an experiment: a ``glimpse.experiment`` file of :mod:`glimpse.files`."""
 
 from __future__ import annotations
 
-import json
-import os
-
-import numpy as np
-
-from .. import __version__
-from ..util import npz
-from ..util.fileio import atomic_write
+from .. import files
 from . import _models
 from .corpus import Corpus
 from .experiment import Evaluation, Experiment, SetPrototypes
@@ -17,9 +10,9 @@ from .experiment import Evaluation, Experiment, SetPrototypes
 __all__ = ["StoreExperiment", "LoadExperiment", "FORMAT", "FORMAT_VERSION"]
 
 #: The value of the metadata's "format" field.
-FORMAT = "glimpse-experiment"
+FORMAT = "glimpse.experiment"
 #: The version of the file layout; :func:`LoadExperiment` reads this version and older.
-FORMAT_VERSION = 1
+FORMAT_VERSION = files.VERSION
 
 
 def StoreExperiment(exp, path):
@@ -32,71 +25,46 @@ def StoreExperiment(exp, path):
         The file (conventionally ``.npz``); an existing file is replaced only once the new
         one is complete.
 
+    Raises
+    ------
+    TypeError
+        If `exp` is not an Experiment.
+    ValueError
+        If the experiment does not agree with itself (for example a `train_mask` that is
+        not one bool per corpus image): the file would be refused when read, and nothing
+        is written.
+    OSError
+        If writing fails; a previous file at `path` is kept.
+
     Notes
     -----
-    The file is a plain ``.npz`` (read it with ``numpy.load(path)``, no pickle):
-
-    - ``metadata``: a JSON string with ``format`` ("glimpse-experiment"), ``version`` (1),
-      ``glimpse_version``, ``model`` (the registry name), ``params`` (the model parameters),
-      ``seed``, ``class_names``, ``layers``, ``prototype_algorithm``, ``skipped`` (pairs of
-      path and reason), ``timing`` and ``evaluations`` (kind, learner, metric, score,
-      accuracy, auc, num_folds for each);
-    - ``paths`` (str), ``labels`` (int64), ``train_mask`` (bool; absent before the split),
-      ``corpus_train`` (bool; present for a corpus with a fixed split), ``features``
-      (float32, one row per image);
-    - ``prototypes_<i>`` (float32) and ``prototype_locations_<i>`` (int64: image index,
-      scale, y, x) for the i-th S2 kernel width;
-    - ``evaluation_<j>_test_indices``, ``evaluation_<j>_predictions`` (int64) and
-      ``evaluation_<j>_fold_scores`` (cross-validation) for the j-th evaluation.
+    The layout is that of :func:`glimpse.files.write_experiment`: a plain ``.npz`` (read
+    it with ``numpy.load(path)``, no pickle) of a JSON ``metadata`` record and arrays.
     """
     if not isinstance(exp, Experiment):
         raise TypeError("exp must be an Experiment, got %s" % type(exp).__name__)
-    arrays = {}
     corpus = exp.corpus
-    if corpus is not None:
-        arrays["paths"] = np.array(corpus.paths, dtype=str)
-        arrays["labels"] = corpus.labels
-        if corpus.train is not None:
-            arrays["corpus_train"] = corpus.train
-    if exp.train_mask is not None:
-        arrays["train_mask"] = exp.train_mask
-    if exp.features is not None:
-        arrays["features"] = exp.features
-    for i, protos in enumerate(exp.prototypes or []):
-        arrays["prototypes_%d" % i] = protos
-    for i, loc in enumerate(exp.prototype_locations or []):
-        arrays["prototype_locations_%d" % i] = loc
-    for j, ev in enumerate(exp.evaluations):
-        arrays["evaluation_%d_test_indices" % j] = ev.test_indices
-        arrays["evaluation_%d_predictions" % j] = ev.predictions
-        if ev.fold_scores is not None:
-            arrays["evaluation_%d_fold_scores" % j] = ev.fold_scores
-    metadata = {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "glimpse_version": __version__,
-        "model": _models.model_name(exp.model),
-        "params": exp.model.params.AsDict(),
-        "seed": exp.seed,
-        "class_names": None if corpus is None else corpus.class_names,
-        "layers": exp.layers,
-        "prototype_algorithm": exp.prototype_algorithm,
-        "num_prototype_widths": len(exp.prototypes or []),
-        "skipped": [list(s) for s in exp.skipped],
-        "timing": exp.timing,
-        "evaluations": [ev.metadata() for ev in exp.evaluations],
-    }
-    arrays["metadata"] = np.array(json.dumps(metadata))
-    with atomic_write(path) as f:
-        npz.savez(f, **arrays)
-
-
-def _bad(path, why):
-    return ValueError("%s is not a glimpse experiment file: %s" % (path, why))
+    record = files.ExperimentFile(
+        path=str(path), version=files.VERSION, glimpse_version=None,
+        model=_models.model_name(exp.model), params=exp.model.params.AsDict(), seed=exp.seed,
+        paths=None if corpus is None else list(corpus.paths),
+        labels=None if corpus is None else corpus.labels,
+        class_names=None if corpus is None else list(corpus.class_names),
+        corpus_train=None if corpus is None else corpus.train,
+        train_mask=exp.train_mask, features=exp.features, layers=exp.layers,
+        prototypes=exp.prototypes, prototype_locations=exp.prototype_locations,
+        prototype_algorithm=exp.prototype_algorithm, skipped=list(exp.skipped),
+        timing=dict(exp.timing),
+        evaluations=[files.EvaluationArrays(
+            kind=ev.kind, learner=ev.learner, metric=ev.metric, score=ev.score,
+            accuracy=ev.accuracy, auc=ev.auc, num_folds=ev.num_folds,
+            test_indices=ev.test_indices, predictions=ev.predictions,
+            fold_scores=ev.fold_scores) for ev in exp.evaluations])
+    files.write_experiment(path, record)
 
 
 def LoadExperiment(path):
-    """Read an experiment written by :func:`StoreExperiment`.
+    """Read an experiment written by :func:`StoreExperiment` (of this or an older glimpse).
 
     Returns
     -------
@@ -105,49 +73,33 @@ def LoadExperiment(path):
 
     Raises
     ------
-    ValueError
-        If the file is not an experiment file, or was written by a newer version.
+    glimpse.files.FileFormatError
+        A ValueError: the file is not a stored experiment, was written by a newer
+        glimpse, or is damaged or inconsistent (see :func:`glimpse.files.read_experiment`).
+    OSError
+        If the file cannot be opened.
     """
-    path = os.fspath(path)
+    stored = files.read_experiment(path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            data = {key: npz[key] for key in npz.files}
-    except (OSError, ValueError, EOFError) as err:
-        if isinstance(err, FileNotFoundError):
-            raise
-        raise _bad(path, err) from None
-    if "metadata" not in data:
-        raise _bad(path, "no metadata")
-    try:
-        meta = json.loads(str(data["metadata"]))
-    except ValueError as err:
-        raise _bad(path, "metadata is not JSON (%s)" % err) from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise _bad(path, "format is %r" % (meta.get("format") if isinstance(meta, dict)
-                                           else meta,))
-    if not isinstance(meta.get("version"), int) or meta["version"] > FORMAT_VERSION:
-        raise ValueError("%s has experiment format version %r; this glimpse reads up to %d"
-                         % (path, meta.get("version"), FORMAT_VERSION))
-    model = _models.make_model(meta["model"], meta["params"])
-    exp = Experiment(model=model, seed=meta["seed"])
-    if "paths" in data:
-        exp.corpus = Corpus([str(p) for p in data["paths"]], data["labels"],
-                            meta["class_names"], data.get("corpus_train"))
-    exp.train_mask = data.get("train_mask")
-    count = meta.get("num_prototype_widths", 0)
-    if count:
-        protos = [data["prototypes_%d" % i] for i in range(count)]
-        locs = None
-        if "prototype_locations_0" in data:
-            locs = [data["prototype_locations_%d" % i] for i in range(count)]
-        SetPrototypes(exp, protos, locs, meta.get("prototype_algorithm"))
-    exp.features = data.get("features")
-    exp.layers = meta.get("layers")
-    exp.skipped = [tuple(s) for s in meta.get("skipped", [])]
-    exp.timing = dict(meta.get("timing", {}))
-    for j, ev in enumerate(meta.get("evaluations", [])):
+        model = _models.make_model(stored.model, stored.params)
+        exp = Experiment(model=model, seed=stored.seed)
+        if stored.paths is not None:
+            exp.corpus = Corpus(stored.paths, stored.labels, stored.class_names,
+                                stored.corpus_train)
+        exp.train_mask = stored.train_mask
+        if stored.prototypes:
+            SetPrototypes(exp, stored.prototypes, stored.prototype_locations,
+                          stored.prototype_algorithm)
+        else:
+            exp.prototype_algorithm = stored.prototype_algorithm
+    except (ValueError, TypeError) as err:  # checked by the reader: a safety net
+        raise files.FileFormatError(path, str(err)) from None
+    exp.features = stored.features
+    exp.layers = stored.layers
+    exp.skipped = list(stored.skipped)
+    exp.timing = dict(stored.timing)
+    for ev in stored.evaluations:
         exp.evaluations.append(Evaluation(
-            ev["kind"], ev["learner"], ev["metric"], ev["score"], ev["accuracy"], ev["auc"],
-            data["evaluation_%d_test_indices" % j], data["evaluation_%d_predictions" % j],
-            data.get("evaluation_%d_fold_scores" % j), ev.get("num_folds")))
+            ev.kind, ev.learner, ev.metric, ev.score, ev.accuracy, ev.auc, ev.test_indices,
+            ev.predictions, ev.fold_scores, ev.num_folds))
     return exp

@@ -170,7 +170,7 @@ def test_store_and_load_round_trip(tiny_corpus, tmp_path):
     StoreExperiment(exp, path)
     with np.load(path, allow_pickle=False) as npz:
         meta = json.loads(str(npz["metadata"]))
-    assert meta["format"] == "glimpse-experiment" and meta["version"] == 1
+    assert meta["format"] == "glimpse.experiment" and meta["version"] == 2
     back = LoadExperiment(path)
     assert back.seed == exp.seed and back.model.params == exp.model.params
     assert type(back.model) is type(exp.model)
@@ -188,15 +188,15 @@ def test_store_and_load_round_trip(tiny_corpus, tmp_path):
 def test_load_rejects_other_files(tmp_path):
     other = tmp_path / "other.npz"
     np.savez(other, x=np.zeros(3))
-    with pytest.raises(ValueError, match="not a glimpse experiment file: no metadata"):
+    with pytest.raises(ValueError, match="other.npz: it has no metadata record"):
         LoadExperiment(other)
-    np.savez(other, metadata=np.array(json.dumps({"format": "glimpse-experiment",
+    np.savez(other, metadata=np.array(json.dumps({"format": "glimpse.experiment",
                                                   "version": 99})))
-    with pytest.raises(ValueError, match="format version 99"):
+    with pytest.raises(ValueError, match="version 99 was written by a newer glimpse"):
         LoadExperiment(other)
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"junk")
-    with pytest.raises(ValueError, match="not a glimpse experiment file"):
+    with pytest.raises(ValueError, match="junk.npz: it is not an .npz archive"):
         LoadExperiment(junk)
 
 

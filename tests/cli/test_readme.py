@@ -11,7 +11,7 @@ import pytest
 
 from glimpse.glab import api
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 pytestmark = pytest.mark.skipif(not README.is_file(), reason="README.md not beside tests/")
 

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import glimpse
 from glimpse import cli
+from glimpse.cli.sample import collect_images
 from glimpse.util import npz
 from glimpse.util._memory import MEMORY_LIMIT
 
@@ -335,11 +337,11 @@ def test_directory_walk_follows_links_once_and_keeps_raster_files(tmp_path):
     (root / "notes.txt").write_text("x")
     os.symlink(elsewhere, root / "linked")
     os.symlink(root, root / "real" / "loop")  # a loop back to the top
-    found = cli.collect_images([str(root)])
+    found = collect_images([str(root)])
     assert [os.path.relpath(p, root) for p in found] == [
         "a.PNG", os.path.join("linked", "c.tif"), os.path.join("real", "b.png")]
     # explicit files are kept as given, whatever their name
-    assert cli.collect_images([str(root / "doc.pdf")]) == [str(root / "doc.pdf")]
+    assert collect_images([str(root / "doc.pdf")]) == [str(root / "doc.pdf")]
 
 
 def test_huge_width_is_a_usage_error(invoke, tmp_path):
@@ -357,7 +359,7 @@ def test_bare_command_shows_usage_in_one_line(invoke):
 
 def test_python_m_glimpse_from_an_unbuilt_tree_is_one_line(tmp_path):
     # A copy of the sources without the compiled kernels, as a source checkout is.
-    package = os.path.dirname(cli.__file__)
+    package = os.path.dirname(glimpse.__file__)
     shutil.copytree(package, tmp_path / "glimpse",
                     ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
     res = run("--version", cwd=tmp_path)

@@ -1,22 +1,21 @@
 """``glimpse show``: pictures of the HMAX model's layers, S1 kernels and S2 prototypes.
 
-The parser is built by every ``glimpse`` command; the model and the drawing code
-(Pillow's ImageDraw and ImageFont) are imported only when ``glimpse show`` runs.
+The model and the drawing code (Pillow's ImageDraw and ImageFont) are imported only
+when ``glimpse show`` runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import zipfile
 import zlib
 
 import numpy as np
 
-from .util.fileio import atomic_write
+from ._common import CommandError, UsageError, check_output, integer, output_file, side
 
-__all__ = ["add_parser", "run", "LoadPrototypes"]
+__all__ = ["add_arguments", "run", "LoadPrototypes"]
 
 _LAYERS = {"retina": "RETINA", "s1": "S1", "c1": "C1", "s2": "S2"}
 
@@ -25,39 +24,19 @@ def _layer(text):
     name = _LAYERS.get(text.strip().lower())
     if name is None:
         raise argparse.ArgumentTypeError("expected one of retina, S1, C1, S2, got %r" % text)
-    from .models import ml
+    from ..models import ml
 
     return getattr(ml.Layer, name)
 
 
-def _int_at_least(minimum, maximum=2**31 - 1):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError("expected an integer, got %r" % text) from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError("expected an integer >= %d, got %r"
-                                             % (minimum, text))
-        if value > maximum:
-            raise argparse.ArgumentTypeError("expected an integer <= %d, got %r"
-                                             % (maximum, text))
-        return value
-    return parse
-
-
-def add_parser(subparsers):
-    """Add the ``show`` subcommand to an argparse subparsers object; return its parser.
-
-    The parsed arguments carry ``run`` (this module's :func:`run`).
-    """
-    parser = subparsers.add_parser(
-        "show", help="draw the maps of a layer, the S1 kernels or S2 prototypes as a PNG",
-        description="Tile the maps of a layer of the HMAX model for an image (scales by rows, "
+def add_arguments(name, parser):
+    """Add the options of ``glimpse show`` to `parser`; its ``run`` is :func:`run`."""
+    parser.description = (
+        "Tile the maps of a layer of the HMAX model for an image (scales by rows, "
         "orientations or prototypes by columns, each map scaled to its own range), the S1 "
         "Gabor kernels (--kernels), or S2 prototypes from a file (--prototypes). For --layer "
-        "S2 without --prototypes, prototypes are imprinted from the image itself.",
-    )
+        "S2 without --prototypes, prototypes are imprinted from the image itself.")
+    parser.set_defaults(run=run)
     parser.add_argument("image", metavar="IMAGE", nargs="?", default=None,
                         help="image file (default: the example image shipped with glimpse)")
     parser.add_argument("--layer", type=_layer, default=None, metavar="LAYER",
@@ -67,20 +46,18 @@ def add_parser(subparsers):
                         help="S2 prototypes: a .npy array (n, bands, k, k), or an .npz holding "
                         "prototypes_0, prototypes_1, ... (as an experiment file does); shown "
                         "alone, or used for --layer S2")
-    parser.add_argument("--num-scales", type=_int_at_least(0), default=None,
+    parser.add_argument("--num-scales", type=integer(0, 2**31 - 1), default=None,
                         help="scales of the model (default: the model's, 0: all that fit)")
-    parser.add_argument("--num-prototypes", type=_int_at_least(1), default=8,
+    parser.add_argument("--num-prototypes", type=side, default=8,
                         help="prototypes imprinted for --layer S2 without --prototypes "
                         "(default: 8)")
-    parser.add_argument("--seed", type=_int_at_least(0, 2**63 - 1), default=0,
+    parser.add_argument("--seed", type=integer(0, 2**63 - 1), default=0,
                         help="seed of that imprinting (default: 0)")
-    parser.add_argument("--max-columns", type=_int_at_least(1), default=16,
+    parser.add_argument("--max-columns", type=side, default=16,
                         help="at most this many bands or prototypes per row (default: 16)")
-    parser.add_argument("--zoom", type=_int_at_least(1), default=None,
+    parser.add_argument("--zoom", type=side, default=None,
                         help="magnification (default: 1 for maps, 4 for kernels)")
     parser.add_argument("--output", "-o", required=True, help="output PNG file")
-    parser.set_defaults(run=run)
-    return parser
 
 
 def LoadPrototypes(path):
@@ -149,7 +126,7 @@ def _read_npz(data):
 
 
 def _params_for(recorded, prototypes, num_scales):
-    from .models import ml
+    from ..models import ml
 
     names = set(ml.Params.ParamNames())
     kw = {k: v for k, v in recorded.items() if k in names}
@@ -161,38 +138,30 @@ def _params_for(recorded, prototypes, num_scales):
     return ml.Params(**kw)
 
 
-def _fail(message, status=1):
-    """Report `message` in one line: a bad argument (status 2) as the other commands do."""
-    prefix = "glimpse show: error:" if status == 2 else "glimpse: error:"
-    print("%s %s" % (prefix, message), file=sys.stderr)
-    return status
-
-
 def run(args):
-    """Run ``glimpse show`` with parsed arguments; return the exit status."""
-    from . import glab
-    from .backends import BackendError
-    from .cli import check_output
-    from .models import ml
-    from .prototypes import ImprintS2Prototypes
-    from .util import show
+    """Run ``glimpse show`` with parsed arguments."""
+    from .. import glab
+    from ..backends import BackendError
+    from ..models import ml
+    from ..prototypes import ImprintS2Prototypes
+    from ..util import show
 
-    check_output(args.output, ".png", "glimpse show")  # refused before any work
+    check_output(args.output, ".png")  # refused before any work
     if args.layer is None and not args.kernels and args.prototypes is None:
-        return _fail("give --layer, --kernels or --prototypes", 2)
+        raise UsageError("give --layer, --kernels or --prototypes")
     if args.kernels and args.layer is not None:
-        return _fail("--kernels and --layer draw different pictures; give one", 2)
+        raise UsageError("--kernels and --layer draw different pictures; give one")
     prototypes, recorded = None, {}
     if args.prototypes is not None:
         try:
             prototypes, recorded = LoadPrototypes(args.prototypes)
         except ValueError as err:
-            return _fail(err)
+            raise CommandError(str(err)) from None
     try:
         params = _params_for(recorded, prototypes, args.num_scales)
         model = ml.Model(params=params)
     except ValueError as err:
-        return _fail("bad model parameters: %s" % err)
+        raise CommandError("bad model parameters: %s" % err) from None
     if args.kernels:
         picture = show.ShowKernels(
             model.s1_kernels, "S1 kernels (rows: phases, columns: orientations)",
@@ -212,10 +181,9 @@ def run(args):
                     ImprintS2Prototypes(model, [image], args.num_prototypes, rng=args.seed)
             data = ml.BuildLayer(model, args.layer, image)[args.layer]
         except (BackendError, ValueError) as err:
-            return _fail(err)
+            raise CommandError(str(err)) from None
         picture = show.ShowLayer(args.layer.name, data, zoom=args.zoom or 1,
                                  max_columns=args.max_columns)
-    with atomic_write(args.output) as f:  # an existing file is replaced only by a complete one
+    with output_file(args.output) as f:  # an existing file is replaced only by a complete one
         picture.save(f, format="PNG")
     print("glimpse: wrote %s (%dx%d)" % (args.output, picture.width, picture.height))
-    return 0

@@ -6,6 +6,10 @@ import subprocess
 import sys
 import tempfile
 
+import pytest
+
+from glimpse.cli import COMMANDS
+
 ENV = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0", OPENBLAS_NUM_THREADS="1")
 
 #: Modules no ``glimpse sample`` run needs (a few MB and milliseconds each).
@@ -23,7 +27,12 @@ import json, sys
 from glimpse import cli
 argv = json.loads(sys.argv[1])
 if sys.argv[2] == "parse":
-    cli._build_parser().parse_args(argv)
+    cli._build_parser(argv).parse_args(argv)
+elif sys.argv[2] == "exit":  # --help, --version
+    try:
+        cli.main(argv)
+    except SystemExit as exit:
+        assert exit.code == 0, exit.code
 else:
     status = cli.main(argv)
     assert status == 0, status
@@ -44,6 +53,17 @@ def test_parsing_a_sample_command_imports_nothing_extra():
     assert "glimpse.cli" in loaded and "numpy" in loaded  # the probe did run
     assert sorted(loaded & set(NOT_FOR_SAMPLE)) == []
     assert "concurrent.futures" not in loaded  # one worker runs in the calling thread
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["params", "--help"]])
+def test_help_and_version_import_no_other_command(argv):
+    loaded = _modules_after(argv, "exit")
+    commands = {"glimpse.cli." + info.module for info in COMMANDS.values()}
+    assert "glimpse.cli._common" in loaded  # the probe did run
+    assert sorted(loaded & commands) == sorted({"glimpse.cli." + COMMANDS[w].module
+                                                for w in argv if w in COMMANDS})
+    if argv[0].startswith("-"):
+        assert "numpy" not in loaded and "PIL" not in loaded
 
 
 def test_a_sample_run_imports_nothing_extra(tmp_path):

@@ -1,9 +1,8 @@
 """The experiment commands: ``glimpse imprint``, ``features``, ``evaluate`` and ``params``.
 
-:func:`add_parsers` adds them to the ``glimpse`` command's sub-parsers; each sets the
-``run`` default to the function that runs it and returns the exit status: 0 on success,
-1 when the work failed (no image could be used, a file could not be written), 2 for a
-bad argument (reported in one line).
+Each command imports the parts of :mod:`glimpse.experiment` it uses when it runs
+(``glimpse params`` does not load scikit-learn). A ``ValueError`` raised by the library
+while a command works is reported as the failure of that work (one line, status 1).
 """
 
 from __future__ import annotations
@@ -15,17 +14,23 @@ import time
 
 import numpy as np
 
-from ..cli import _positive_int, _seed, check_output
+from ._common import (CommandError, UsageError, add_pool_options, check_output, integer,
+                      make_pool, output_file, report_skipped)
 
-__all__ = ["add_parsers"]
-
-
-class _Usage(Exception):
-    """A bad argument found after parsing: one line, exit status 2."""
+__all__ = ["add_arguments"]
 
 
-class _Failure(Exception):
-    """The work could not be done: one line, exit status 1."""
+def add_arguments(name, parser):
+    """Add the options of ``glimpse NAME`` (an experiment command) to `parser`."""
+    _ARGUMENTS[name](parser)
+    parser.set_defaults(run=lambda args: _run(_RUNS[name], args))
+
+
+def _run(function, args):
+    try:
+        return function(args)
+    except ValueError as err:  # the library refused the work
+        raise CommandError(str(err)) from None
 
 
 def _add_common(parser, corpus=True):
@@ -39,107 +44,79 @@ def _add_common(parser, corpus=True):
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
-def _add_pool(parser):
-    group = parser.add_argument_group("computing")
-    group.add_argument("--pool", choices=["serial", "threads", "processes", "dask"],
-                       help="where images are computed (default: $GLIMPSE_POOL, else threads)")
-    group.add_argument("--workers", type=_positive_int,
-                       help="workers of the pool (default: the number of CPUs)")
-    group.add_argument("--scheduler", metavar="ADDR",
-                       help="with --pool dask: the address of a running Dask scheduler "
-                       "(default: start a local cluster on 127.0.0.1)")
+def _algorithms():
+    from ..experiment._algorithms import PROTOTYPE_ALGORITHMS
+
+    return PROTOTYPE_ALGORITHMS
 
 
-def add_parsers(subparsers):
-    """Add the experiment commands to `subparsers` (from ``add_subparsers``)."""
-    from ._algorithms import PROTOTYPE_ALGORITHMS
-
-    p = subparsers.add_parser(
-        "imprint", help="make S2 prototypes from a corpus",
-        description="Imprint S2 prototypes from the C1 layer of the images of CORPUS (or make "
+def _imprint_arguments(p):
+    p.description = (
+        "Imprint S2 prototypes from the C1 layer of the images of CORPUS (or make "
         "them by another algorithm) and write them, with their imprint locations and the "
         "model parameters, to an .npz file.")
     _add_common(p)
-    p.add_argument("-n", "--num-prototypes", type=_positive_int, required=True,
+    p.add_argument("-n", "--num-prototypes", type=integer(1), required=True,
                    help="prototypes per kernel width")
-    p.add_argument("--kernel-width", type=_positive_int, nargs="+", metavar="W",
+    p.add_argument("--kernel-width", type=integer(1), nargs="+", metavar="W",
                    help="S2 kernel widths (default: the model's s2_kwidth)")
-    p.add_argument("--algorithm", choices=PROTOTYPE_ALGORITHMS, default="imprint",
+    p.add_argument("--algorithm", choices=_algorithms(), default="imprint",
                    help="how prototypes are made (default: imprint)")
-    p.add_argument("--seed", type=_seed, help="random seed (default: fresh, recorded)")
-    _add_pool(p)
+    p.add_argument("--seed", type=integer(0, 2**63 - 1),
+                   help="random seed (default: fresh, recorded)")
+    add_pool_options(p)
     p.add_argument("-o", "--output", required=True, help="output .npz file")
-    p.set_defaults(run=run_imprint)
 
-    p = subparsers.add_parser(
-        "features", help="compute feature vectors of a corpus",
-        description="Compute one feature vector per image of CORPUS (the C2 layer by default) "
+
+def _features_arguments(p):
+    p.description = (
+        "Compute one feature vector per image of CORPUS (the C2 layer by default) "
         "with the prototypes of an 'imprint' file, and write them to an .npz file as they "
         "are computed (memory stays bounded whatever the corpus size).")
     _add_common(p)
     p.add_argument("--prototypes", required=True, help=".npz written by 'glimpse imprint'")
     p.add_argument("--layer", nargs="+", default=["C2"],
                    help="layers to flatten into the vector, in this order (default: C2)")
-    _add_pool(p)
+    add_pool_options(p)
     p.add_argument("-o", "--output", required=True, help="output .npz file")
-    p.set_defaults(run=run_features)
 
-    p = subparsers.add_parser(
-        "evaluate", help="run a whole experiment and print the classifier's score",
-        description="Split CORPUS (half of each class for training), imprint prototypes from "
+
+def _evaluate_arguments(p):
+    p.description = (
+        "Split CORPUS (half of each class for training), imprint prototypes from "
         "the training images, compute C2 features and train and test a linear classifier; "
         "print the accuracy (and the AUC for two classes) and the time of each stage.")
     _add_common(p)
-    p.add_argument("-n", "--num-prototypes", type=_positive_int, default=100,
+    p.add_argument("-n", "--num-prototypes", type=integer(1), default=100,
                    help="prototypes per kernel width (default: 100)")
-    p.add_argument("--algorithm", choices=PROTOTYPE_ALGORITHMS, default="imprint",
+    p.add_argument("--algorithm", choices=_algorithms(), default="imprint",
                    help="how prototypes are made (default: imprint)")
     p.add_argument("--cross-validate", action="store_true",
                    help="score by cross-validation over all images instead")
-    p.add_argument("--folds", type=_positive_int, default=10,
+    p.add_argument("--folds", type=integer(1), default=10,
                    help="folds for --cross-validate (default: 10)")
     p.add_argument("--classifier", choices=["svm", "logreg"], default="svm",
                    help="linear SVM (default) or logistic regression, on standardised "
                    "features")
-    p.add_argument("--seed", type=_seed, default=0,
+    p.add_argument("--seed", type=integer(0, 2**63 - 1), default=0,
                    help="random seed of the split, prototypes and folds (default: 0)")
-    _add_pool(p)
+    add_pool_options(p)
     p.add_argument("-o", "--output", help="also store the experiment in this .npz file")
-    p.set_defaults(run=run_evaluate)
 
-    p = subparsers.add_parser(
-        "params", help="print the model parameters as JSON",
-        description="Print the default model parameters (with --params, those of FILE "
+
+def _params_arguments(p):
+    p.description = (
+        "Print the default model parameters (with --params, those of FILE "
         "applied to the defaults) as a JSON object, the format --params reads.")
     _add_common(p, corpus=False)
-    p.set_defaults(run=run_params)
 
 
 # ---------------------------------------------------------------------------------------------
 
 
-def _error(args, message):
-    print("glimpse %s: error: %s" % (args.command, message), file=sys.stderr)
-
-
-def _guard(run):
-    def wrapper(args):
-        try:
-            return run(args)
-        except _Usage as err:
-            _error(args, err)
-            return 2
-        except (_Failure, ValueError, ImportError) as err:
-            _error(args, err)
-            return 1
-    wrapper.__name__ = run.__name__
-    wrapper.__doc__ = run.__doc__
-    return wrapper
-
-
 def _read_params(args, base=None):
     """The model parameters: `base` (a dict), updated by the --params file."""
-    from . import _models
+    from ..experiment import _models
 
     values = dict(base or {})
     if args.params is not None:
@@ -147,57 +124,37 @@ def _read_params(args, base=None):
             with open(args.params) as f:
                 loaded = json.load(f)
         except OSError as err:
-            raise _Usage("cannot read --params %s: %s" % (args.params, err.strerror or err))
+            raise UsageError("cannot read --params %s: %s" % (args.params, err.strerror or err))
         except ValueError as err:
-            raise _Usage("--params %s is not JSON: %s" % (args.params, err))
+            raise UsageError("--params %s is not JSON: %s" % (args.params, err))
         if not isinstance(loaded, dict):
-            raise _Usage("--params %s must hold a JSON object, got %s"
-                         % (args.params, type(loaded).__name__))
+            raise UsageError("--params %s must hold a JSON object, got %s"
+                             % (args.params, type(loaded).__name__))
         values.update(loaded)
     cls = _models.model_class()
     try:
         return cls.ParamClass(**values)
     except (ValueError, TypeError) as err:
-        raise _Usage("bad model parameters%s: %s"
-                     % ("" if args.params is None else " in %s" % args.params, err))
+        raise UsageError("bad model parameters%s: %s"
+                         % ("" if args.params is None else " in %s" % args.params, err))
 
 
 def _corpus(args):
-    from .corpora import GetSampleCorpus
-    from .corpus import ReadCorpus
+    from ..experiment.corpora import GetSampleCorpus
+    from ..experiment.corpus import ReadCorpus
 
     if (args.corpus is None) == (args.corpus_name is None):
-        raise _Usage("give a CORPUS directory or --corpus-name (one of them)")
+        raise UsageError("give a CORPUS directory or --corpus-name (one of them)")
     root = GetSampleCorpus(args.corpus_name) if args.corpus_name else args.corpus
     try:
         return ReadCorpus(root)
     except ValueError as err:
-        raise _Usage(str(err))
+        raise UsageError(str(err))
 
 
 def _check_output(args):
-    if args.output is not None:  # a UsageError: one line, status 2
-        check_output(args.output, ".npz", "glimpse %s" % args.command)
-
-
-def _pool(args):
-    from ..pools import MakePool
-
-    if args.scheduler is not None and args.pool != "dask":
-        raise _Usage("--scheduler needs --pool dask")
-    options = {} if args.scheduler is None else {"address": args.scheduler}
-    try:
-        pool = MakePool(args.pool, workers=args.workers, **options)
-    except (ValueError, TypeError) as err:
-        raise _Usage(str(err))
-    if pool.name == "dask":
-        pool.client  # connect, or start the local cluster, now: the "pool start" stage
-    return pool
-
-
-def _report_skipped(exp_or_list):
-    for path, reason in exp_or_list:
-        print("glimpse: skipped %s: %s" % (path, reason), file=sys.stderr)
+    if args.output is not None:
+        check_output(args.output, ".npz")
 
 
 def _prototype_arrays(exp):
@@ -209,14 +166,12 @@ def _prototype_arrays(exp):
     return arrays
 
 
-@_guard
-def run_imprint(args):
+def _imprint(args):
     """``glimpse imprint``: prototypes from all images of a corpus, to an .npz file."""
-    from . import _models
+    from ..experiment import _models
+    from ..experiment.experiment import Experiment
+    from ..experiment.prototypes import MakePrototypes
     from ..util import npz
-    from ..util.fileio import atomic_write
-    from .experiment import Experiment
-    from .prototypes import MakePrototypes
 
     _check_output(args)
     corpus = _corpus(args)
@@ -225,15 +180,12 @@ def run_imprint(args):
         params.s2_kwidth = list(args.kernel_width)
     model = _models.make_model(params=params)
     if not _models.has_s2(model):
-        raise _Usage("the %s model has no S2 prototypes" % _models.model_name(model))
+        raise UsageError("the %s model has no S2 prototypes" % _models.model_name(model))
     exp = Experiment(model=model, corpus=corpus, seed=args.seed)
     exp.train_mask = np.ones(len(corpus), bool)  # the whole corpus is the training set
-    pool = _pool(args)
-    try:
+    with make_pool(args) as pool:
         MakePrototypes(exp, args.num_prototypes, args.algorithm, pool=pool)
-    finally:
-        pool.close()
-    _report_skipped(exp.skipped)
+    report_skipped(exp.skipped)
     arrays = _prototype_arrays(exp)
     arrays.update(
         image_paths=np.array(exp.corpus.paths, dtype=str),
@@ -243,44 +195,43 @@ def run_imprint(args):
         num_widths=np.int64(len(exp.prototypes)),
         seed=np.int64(exp.seed),
     )
-    with atomic_write(args.output) as f:
+    with output_file(args.output) as f:
         npz.savez(f, **arrays)
     print("glimpse: wrote %s: %s prototypes of width %s (%s) from %d image(s), seed %d"
           % (args.output, args.num_prototypes,
              ", ".join(str(p.shape[-1]) for p in exp.prototypes), args.algorithm,
              len(exp.corpus), exp.seed))
-    return 0
 
 
 def _load_prototypes(args):
-    from . import _models
+    from ..experiment import _models
 
     try:
         with np.load(args.prototypes, allow_pickle=False) as npz:
             data = {key: npz[key] for key in npz.files}
     except (OSError, ValueError, EOFError) as err:
-        raise _Usage("cannot read --prototypes %s: %s" % (args.prototypes, err))
+        raise UsageError("cannot read --prototypes %s: %s" % (args.prototypes, err))
     if "num_widths" not in data or "params" not in data:
-        raise _Usage("--prototypes %s was not written by 'glimpse imprint'" % args.prototypes)
+        raise UsageError("--prototypes %s was not written by 'glimpse imprint'"
+                         % args.prototypes)
     try:
         stored = json.loads(str(data["params"]))
         protos = [data["prototypes_%d" % i] for i in range(int(data["num_widths"]))]
     except (ValueError, KeyError) as err:
-        raise _Usage("--prototypes %s is damaged: %s" % (args.prototypes, err))
+        raise UsageError("--prototypes %s is damaged: %s" % (args.prototypes, err))
     params = _read_params(args, stored)
     model = _models.make_model(str(data.get("model", "ml")), params)
     try:
         model.s2_kernels = protos
     except (ValueError, TypeError) as err:
-        raise _Usage("the prototypes of %s do not fit the model parameters: %s"
-                     % (args.prototypes, err))
+        raise UsageError("the prototypes of %s do not fit the model parameters: %s"
+                         % (args.prototypes, err))
     return model
 
 
-@_guard
-def run_features(args):
+def _features(args):
     """``glimpse features``: one feature vector per corpus image, written as computed."""
-    from .features import ResolveLayers, WriteFeatures
+    from ..experiment.features import ResolveLayers, WriteFeatures
 
     _check_output(args)
     corpus = _corpus(args)
@@ -288,36 +239,31 @@ def run_features(args):
     try:
         layers = ResolveLayers(model, args.layer)
     except ValueError as err:
-        raise _Usage(str(err))
-    pool = _pool(args)
-    try:
+        raise UsageError(str(err))
+    with make_pool(args) as pool:
         kept, skipped = WriteFeatures(
             args.output, model, corpus.paths, layers, pool=pool,
             progress=not args.quiet and sys.stderr.isatty(),
             extra={"labels": corpus.labels,
                    "class_names": np.array(corpus.class_names, dtype=str),
                    "layers": np.array([x.name for x in layers], dtype=str)})
-    finally:
-        pool.close()
-    _report_skipped([(corpus.paths[i], r) for i, r in skipped])
+    report_skipped([(corpus.paths[i], r) for i, r in skipped])
     if not kept.any():
         if os.path.exists(args.output):
             os.unlink(args.output)
-        raise _Failure("no image of the corpus could be computed")
+        raise CommandError("no image of the corpus could be computed")
     print("glimpse: wrote %s: features of %d image(s) from %s"
           % (args.output, int(kept.sum()), ", ".join(x.name for x in layers)))
-    return 0
 
 
-@_guard
-def run_evaluate(args):
+def _evaluate(args):
     """``glimpse evaluate``: split, prototypes, features, classifier; print the score."""
-    from . import _models
-    from ._sklearn import require_sklearn
-    from .classify import CrossValidateClassifier, TrainAndTestClassifier
-    from .experiment import ComputeActivation, Experiment, SplitCorpus
-    from .prototypes import MakePrototypes
-    from .store import StoreExperiment
+    from ..experiment import _models
+    from ..experiment._sklearn import require_sklearn
+    from ..experiment.classify import CrossValidateClassifier, TrainAndTestClassifier
+    from ..experiment.experiment import ComputeActivation, Experiment, SplitCorpus
+    from ..experiment.prototypes import MakePrototypes
+    from ..experiment.store import StoreExperiment
 
     require_sklearn()
     _check_output(args)
@@ -327,18 +273,15 @@ def run_evaluate(args):
     progress = not args.quiet and sys.stderr.isatty()
     stages = []
     start = time.perf_counter()
-    pool = _pool(args)
-    stages.append(("pool start", time.perf_counter() - start))
-    try:
+    with make_pool(args) as pool:
+        stages.append(("pool start", time.perf_counter() - start))
         SplitCorpus(exp)
         if _models.has_s2(model):
             MakePrototypes(exp, args.num_prototypes, args.algorithm, pool=pool)
             stages.append(("prototypes", exp.timing["prototypes"]))
         ComputeActivation(exp, pool=pool, progress=progress)
         stages.append(("features", exp.timing["features"]))
-    finally:
-        pool.close()
-    _report_skipped(exp.skipped)
+    report_skipped(exp.skipped)
     if args.cross_validate:
         ev = CrossValidateClassifier(exp, args.folds, args.classifier)
     else:
@@ -358,12 +301,15 @@ def run_evaluate(args):
     if args.output:
         StoreExperiment(exp, args.output)
         print("glimpse: wrote %s" % args.output)
-    return 0
 
 
-@_guard
-def run_params(args):
+def _params(args):
     """``glimpse params``: the model parameters as JSON."""
     params = _read_params(args)
     print(json.dumps(params.AsDict(), indent=2))
-    return 0
+
+
+_ARGUMENTS = {"imprint": _imprint_arguments, "features": _features_arguments,
+              "evaluate": _evaluate_arguments, "params": _params_arguments}
+_RUNS = {"imprint": _imprint, "features": _features, "evaluate": _evaluate,
+         "params": _params}

@@ -107,7 +107,7 @@ def test_show_errors(tmp_path, monkeypatch, capsys, argv, status, message):
 
 
 def test_load_prototypes_formats(tmp_path):
-    from glimpse._cli_show import LoadPrototypes
+    from glimpse.cli.show import LoadPrototypes
 
     a = np.ones((3, 4, 5, 5), np.float32)
     np.save(tmp_path / "p.npy", a)

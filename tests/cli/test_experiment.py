@@ -6,7 +6,7 @@ import pytest
 from glimpse.cli import main
 from glimpse.experiment import LoadExperiment
 
-from .conftest import small_model
+from ..experiment.conftest import small_model
 
 
 @pytest.fixture
