@@ -180,3 +180,18 @@ def test_the_experiment_reads_and_sets_s2_widths_of_either_model():
         _models.set_s2_widths(params, (3, 6))
         assert getattr(params, param) == [3, 6]
     assert _models.s2_widths(_models.make_model("base")) is None
+
+
+def test_scikit_learn_frontend_takes_the_model():
+    pytest.importorskip("sklearn")
+    from glimpse.sklearn import HmaxFeatures
+
+    from .conftest import SMALL
+
+    X = np.random.default_rng(0).random((6, 40 * 40))
+    features = HmaxFeatures(model="hmax", params=SMALL, n_prototypes=3, random_state=0)
+    rows = features.fit_transform(X)
+    assert type(features.model_) is hmax.Model and rows.shape == (6, 6)
+    assert [p.shape for p in features.prototypes_] == [(3, 4, 4, 4), (3, 4, 5, 5)]
+    again = HmaxFeatures(model="hmax", params=SMALL, n_prototypes=3, random_state=0)
+    assert again.fit_transform(X).tobytes() == rows.tobytes()
