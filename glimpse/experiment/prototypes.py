@@ -81,7 +81,7 @@ def _spec(model, layer, kernel_sizes):
         layer = "C1"
     (layer,) = ResolveLayers(model, [layer])
     if kernel_sizes is None:
-        kernel_sizes = getattr(model.params, "s2_kwidth", None)
+        kernel_sizes = _models.s2_widths(model)
         if kernel_sizes is None:
             raise ValueError("kernel_sizes must be given for %s" % type(model).__name__)
     if isinstance(kernel_sizes, (int, np.integer)):
@@ -123,7 +123,7 @@ def MakePrototypes(exp, num_prototypes, algorithm="imprint", pool=None, rng=None
         same prototypes whatever the pool and its size.
     layer, kernel_sizes : optional
         Imprint from another layer or with other widths (default: C1 and the model's
-        ``s2_kwidth``). A model without S2 (the base model) needs both, and keeps the
+        S2 widths). A model without S2 (the base model) needs both, and keeps the
         patches in the experiment only.
 
     Returns

@@ -1,8 +1,10 @@
 """glimpse models: layered networks of visual cortex built on :mod:`glimpse.models.base`.
 
-``"ml"`` (:mod:`glimpse.models.ml`, the HMAX model) is the default model and
-``"base"`` (:mod:`glimpse.models.base`) the abstract base model. The environment
-variable ``GLIMPSE_MODEL`` chooses the model when no name is given.
+``"ml"`` (:mod:`glimpse.models.ml`, the 2013 Glimpse variant of HMAX) is the
+default model, ``"hmax"`` (:mod:`glimpse.models.hmax`) the standard HMAX model as
+the reference MATLAB code computes it, and ``"base"`` (:mod:`glimpse.models.base`)
+the abstract base model. The environment variable ``GLIMPSE_MODEL`` chooses the
+model when no name is given.
 
 Examples
 --------
@@ -10,6 +12,8 @@ Examples
 'glimpse.models.ml.model'
 >>> MakeParams("ml", num_scales=4).num_scales
 4
+>>> MakeParams("hmax", s2_kwidths=[4, 8]).s2_kwidths
+[4, 8]
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from ..util import _checks
 __all__ = ["MODELS", "DEFAULT_MODEL", "GetModelClass", "MakeParams", "MakeModel"]
 
 #: Known models: name -> module holding its ``Model`` class.
-MODELS = {"ml": "glimpse.models.ml", "base": "glimpse.models.base"}
+MODELS = {"ml": "glimpse.models.ml", "hmax": "glimpse.models.hmax",
+          "base": "glimpse.models.base"}
 
 #: The model used when neither an argument nor ``GLIMPSE_MODEL`` names one.
 DEFAULT_MODEL = "ml"
@@ -33,7 +38,7 @@ def GetModelClass(name: str | None = None) -> type:
     Parameters
     ----------
     name : str, optional
-        ``"ml"`` or ``"base"`` (case-insensitive). When None, the environment
+        ``"ml"``, ``"hmax"`` or ``"base"`` (case-insensitive). When None, the environment
         variable ``GLIMPSE_MODEL`` is used if set and non-empty, else ``"ml"``.
 
     Returns

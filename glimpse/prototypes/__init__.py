@@ -214,8 +214,14 @@ def SamplePatchesFromImages(
 
 
 def _needs_s2(model, layer):
-    s2 = getattr(model.LayerClass, "S2", None)
-    return s2 is not None and (layer == s2 or model.LayerClass.IsSublayer(s2, layer))
+    """Whether `layer` is computed with the S2 prototypes: S2, C2 (which a model may compute
+    from C1 directly) or a layer built on either."""
+    classes = model.LayerClass
+    for name in ("S2", "C2"):
+        top = getattr(classes, name, None)
+        if top is not None and (layer == top or classes.IsSublayer(top, layer)):
+            return True
+    return False
 
 
 def _bands_hint(model, layer):
@@ -230,8 +236,9 @@ def ImprintS2Prototypes(model, images, num_prototypes, rng=None, pool=None):
 
     Parameters
     ----------
-    model : glimpse.models.ml.Model
-        The model; one prototype set per width of ``params.s2_kwidth``.
+    model : glimpse.models.ml.Model or glimpse.models.hmax.Model
+        The model; one prototype set per entry of ``params.s2_kernel_shapes`` (the
+        ``ml`` model's ``s2_kwidth``, the ``hmax`` model's ``s2_kwidths``).
     images : sequence
         Training images (paths, PIL images, :class:`glimpse.images.Picture`
         objects, 2D arrays in [0, 1] taken as the IMAGE layer, states).
@@ -246,16 +253,17 @@ def ImprintS2Prototypes(model, images, num_prototypes, rng=None, pool=None):
     -------
     list of ndarray
         Per S2 kernel width, the locations (num_prototypes, 4) of the
-        prototypes: (image index, scale, y, x) in the C1 layer.
+        prototypes: (image index, scale, y, x) in the C1 layer (for the ``hmax``
+        model, whose C1 bands play the role of scales: (image index, band, y, x)).
 
     Notes
     -----
     Prototypes are scaled to unit norm when ``params.s2_kernels_are_normed``.
     """
     if not hasattr(type(model), "s2_kernels") or not isinstance(model, Model):
-        raise TypeError("model must be a glimpse.models.ml Model (with s2_kernels), got %s"
+        raise TypeError("model must be a glimpse model with S2 prototypes (s2_kernels), got %s"
                         % type(model).__name__)
-    widths = model.params.s2_kwidth
+    widths = [shape[-1] for shape in model.params.s2_kernel_shapes]
     counts = _checks.integers(num_prototypes, "num_prototypes", 1, length=len(widths))
     results = SamplePatchesFromImages(model, model.LayerClass.C1, widths, counts, images,
                                       rng=rng, normalize=model.params.s2_kernels_are_normed,
