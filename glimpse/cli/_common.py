@@ -15,16 +15,20 @@ import signal
 import sys
 import threading
 
+from ..util.fileio import quote_path
+
 __all__ = [
     "UsageError",
     "CommandError",
     "Parser",
     "one_line",
+    "quote_path",
     "interrupted",
     "integer",
     "side",
     "real",
     "check_output",
+    "read_input",
     "output_file",
     "add_pool_options",
     "make_pool",
@@ -154,11 +158,45 @@ def check_output(path, suffix):
     """
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
-        raise UsageError("the directory of --output must exist, got %s" % parent)
+        raise UsageError("the directory of --output must exist, got %s" % quote_path(parent))
     if os.path.isdir(path):
-        raise UsageError("--output must be a file, got the directory %s" % path)
+        raise UsageError("--output must be a file, got the directory %s" % quote_path(path))
     if suffix and not path.lower().endswith(suffix.lower()):
-        raise UsageError("--output must end with %s, got %r" % (suffix, path))
+        raise UsageError("--output must end with %s, got %s" % (suffix, quote_path(path)))
+
+
+def read_input(path, option, reader):
+    """Read the file `path` given as `option` with `reader` (a :mod:`glimpse.files` reader).
+
+    Parameters
+    ----------
+    path : str
+        The file named on the command line.
+    option : str
+        The option that named it ("--prototypes", "--patches").
+    reader : callable
+        Called with `path`; returns what the file holds.
+
+    Returns
+    -------
+    object
+        What `reader` returned.
+
+    Raises
+    ------
+    UsageError
+        If the file cannot be opened or is not what the option needs (damaged,
+        foreign, inconsistent): one line, "cannot read OPTION FILE: what is wrong".
+    """
+    from ..files import FileFormatError
+
+    try:
+        return reader(path)
+    except FileFormatError as err:
+        reason = err.reason
+    except OSError as err:
+        reason = err.strerror or one_line(err)
+    raise UsageError("cannot read %s %s: %s" % (option, quote_path(path), reason))
 
 
 @contextlib.contextmanager
@@ -332,13 +370,16 @@ def report_skipped(skipped):
     ----------
     skipped : list of (str, str)
         (path, reason) pairs, in the order of the images. Nothing is printed when empty.
+        Each path is shown by :func:`quote_path` and each reason on one line, so that
+        every report is one line whatever the names of the files.
     """
     skipped = list(skipped)
     for path, reason in skipped:
-        print("glimpse: skipped %s: %s" % (path, reason), file=sys.stderr)
+        print("glimpse: skipped %s: %s" % (quote_path(path), one_line(reason)),
+              file=sys.stderr)
     if skipped:
         print("glimpse: skipped %d image(s): %s"
-              % (len(skipped), ", ".join(p for p, _ in skipped)), file=sys.stderr)
+              % (len(skipped), ", ".join(quote_path(p) for p, _ in skipped)), file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------------------------
