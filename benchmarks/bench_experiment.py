@@ -6,6 +6,7 @@ Run from the repository root, with glimpse installed (the Dask row needs
 
     python benchmarks/bench_experiment.py            # full run, a few minutes
     python benchmarks/bench_experiment.py --quick    # smoke run
+    python benchmarks/bench_experiment.py --part sklearn   # HmaxFeatures only
 
 What is timed: :func:`glimpse.experiment.ComputeFeatures` on a batch of 256x256 greyscale
 PNG files (read, prepared by the default params to a short edge of 220, then S1, C1, S2 and
@@ -15,6 +16,14 @@ C2 with 1000 imprinted prototypes of width 7), with each pool:
 * threads: 2 threads (the kernels and Pillow's decoder release the GIL);
 * processes: 2 worker processes (the model is pickled to them once per call);
 * dask: a LocalCluster on 127.0.0.1 with 2 single-threaded worker processes.
+
+The scikit-learn part (``--part sklearn``) times :class:`glimpse.sklearn.HmaxFeatures` against
+the function it stands on, on the same images (a 3D uint8 array of the batch) with the same
+prototypes (imprinted by ``fit``): ``transform(Y)`` with ``n_jobs=1`` against
+``ComputeFeatures(model_, [Picture(y) for y in Y])`` on the serial pool, ``n_jobs=2`` against
+ComputeFeatures on a pool of 2 threads (made once), and ``n_jobs=2`` against ``n_jobs=1``.
+Every row's features are checked equal, bit for bit, before timing. Its "ceiling" row is the
+BLAS work of the pool table's, on 2 threads against the calling thread.
 
 A last row, "ceiling", measures what the machine gives two workers at the time of the run:
 the same number of fixed float32 matrix products (about the work of one image each) run by
@@ -45,6 +54,7 @@ from PIL import Image  # noqa: E402
 import glimpse  # noqa: E402
 from glimpse.experiment import ComputeFeatures, _models  # noqa: E402
 from glimpse.experiment._models import sample_patches_from_images  # noqa: E402
+from glimpse.images import Picture  # noqa: E402
 
 from _harness import interleaved_rounds  # noqa: E402
 
@@ -90,9 +100,72 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--prototypes", type=int, default=1000)
     parser.add_argument("--pools", nargs="+", default=["serial", "threads", "processes", "dask"])
+    parser.add_argument("--part", choices=["pools", "sklearn", "all"], default="all",
+                        help="the pool table, the scikit-learn table, or both")
     args = parser.parse_args()
     if args.quick:
         args.images, args.rounds, args.prototypes = 4, 1, 100
+    print("glimpse %s, Python %s, numpy %s, %s, %d CPUs, load average %s" % (
+        glimpse.__version__, platform.python_version(), np.__version__, platform.machine(),
+        os.cpu_count(), " ".join("%.2f" % x for x in os.getloadavg())))
+    if args.part in ("pools", "all"):
+        pools_table(args)
+    if args.part in ("sklearn", "all"):
+        sklearn_table(args)
+
+
+def sklearn_table(args):
+    """HmaxFeatures.transform against ComputeFeatures, and n_jobs=2 against n_jobs=1."""
+    from glimpse.pools import MakePool
+    from glimpse.sklearn import HmaxFeatures
+
+    with tempfile.TemporaryDirectory() as tmp:
+        Y = np.stack([np.asarray(Image.open(p)) for p in make_images(tmp, args.images)])
+    one = HmaxFeatures(n_prototypes=args.prototypes, random_state=0).fit(Y)
+    two = HmaxFeatures(n_prototypes=args.prototypes, random_state=0, n_jobs=2).fit(Y)
+    model = one.model_
+    serial, threads = MakePool("serial"), MakePool("threads", workers=2)
+    try:
+        fns = {
+            "ComputeFeatures, serial pool": lambda: ComputeFeatures(
+                model, [Picture(y) for y in Y], ["C2"], pool=serial)[0],
+            "HmaxFeatures.transform, n_jobs=1": lambda: one.transform(Y),
+            "ComputeFeatures, 2 threads": lambda: ComputeFeatures(
+                model, [Picture(y) for y in Y], ["C2"], pool=threads)[0],
+            "HmaxFeatures.transform, n_jobs=2": lambda: two.transform(Y),
+        }
+        reference = fns["ComputeFeatures, serial pool"]()
+        for name, fn in fns.items():
+            assert fn().tobytes() == reference.tobytes(), name
+        seeds = list(range(args.images))
+        fns["ceiling serial"] = lambda: list(serial.map(busy, seeds))
+        fns["ceiling"] = lambda: list(threads.map(busy, seeds))
+        times = interleaved_rounds(fns, args.rounds, min_seconds=0)
+    finally:
+        serial.close()
+        threads.close()
+
+    def ratio(slow, fast):
+        return statistics.median(s / f for s, f in zip(times[slow], times[fast]))
+
+    print("HmaxFeatures: C2, %d prototypes of width 7, %d images of 256x256 (uint8 array), "
+          "%d rounds" % (args.prototypes, args.images, args.rounds))
+    print("| timed | images/s (median) |")
+    print("|---|---:|")
+    for name in list(fns)[:4]:
+        print("| %s | %.1f |" % (name, statistics.median(args.images / t for t in times[name])))
+    print("| transform / ComputeFeatures, one worker (target <= 1.05) | %.3f |"
+          % ratio("HmaxFeatures.transform, n_jobs=1", "ComputeFeatures, serial pool"))
+    print("| transform / ComputeFeatures, 2 threads (target <= 1.05) | %.3f |"
+          % ratio("HmaxFeatures.transform, n_jobs=2", "ComputeFeatures, 2 threads"))
+    print("| n_jobs=2 speed-up over n_jobs=1 (target >= 1.6) | %.2f |"
+          % ratio("HmaxFeatures.transform, n_jobs=1", "HmaxFeatures.transform, n_jobs=2"))
+    print("| ceiling: BLAS work on 2 threads over 1 (what the machine gave a second worker) "
+          "| %.2f |" % ratio("ceiling serial", "ceiling"))
+
+
+def pools_table(args):
+    """ComputeFeatures on each pool."""
     model = _models.make_model()
     with tempfile.TemporaryDirectory() as tmp:
         paths = make_images(tmp, args.images)
@@ -127,9 +200,6 @@ def main():
                 close = getattr(pool, "close", None)
                 if close is not None:
                     close()
-    print("glimpse %s, Python %s, numpy %s, %s, %d CPUs" % (
-        glimpse.__version__, platform.python_version(), np.__version__, platform.machine(),
-        os.cpu_count()))
     print("C2, %d prototypes of width 7, %d images of 256x256 per batch, %d rounds"
           % (args.prototypes, args.images, args.rounds))
     print("| pool | workers | images/s (median) | x serial (median of per-round ratios) |")

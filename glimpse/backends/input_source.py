@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageOps
 
+from ..util import imagefiles
 from .errors import InputLoadError
 
 __all__ = ["InputSource"]
@@ -22,7 +23,7 @@ _OPEN_LOCK = threading.Lock()
 
 
 def _open(path):
-    """Open `path` with Pillow, refusing images over Pillow's pixel limit (no warning)."""
+    """Open `path` (a file object) with Pillow, refusing images over Pillow's pixel limit."""
     with _OPEN_LOCK:
         limit = Image.MAX_IMAGE_PIXELS
         with warnings.catch_warnings():
@@ -122,7 +123,8 @@ class InputSource:
         Raises
         ------
         InputLoadError
-            If the file is missing, unreadable, not an image, or has more pixels
+            If the file is missing, not a regular file (a FIFO, socket or device is
+            refused without being read), unreadable, not an image, or has more pixels
             than ``PIL.Image.MAX_IMAGE_PIXELS`` (Pillow's guard against decompression
             bombs; set it higher, or to None, to read larger images).
         """
@@ -159,12 +161,17 @@ class InputSource:
 
     def _read(self, max_scale):
         try:
-            with _open(self.image_path) as img:
+            with imagefiles.OpenImageFile(self.image_path) as f, _open(f) as img:
                 scale = 1 if max_scale is None else _draft_grey(img, max_scale)
                 img.load()
                 img = _upright(img)
         except FileNotFoundError:
             raise InputLoadError(self, msg="no such image file") from None
+        except imagefiles.NotRegularFileError as err:
+            raise InputLoadError(self, msg="not a regular file: %s" % err.kind) from None
+        except Image.UnidentifiedImageError:
+            raise InputLoadError(self, msg="cannot read image: cannot identify image file "
+                                 "(not an image, or a format Pillow does not read)") from None
         except Image.DecompressionBombError as err:
             raise InputLoadError(
                 self, msg="image refused as too large: %s (PIL.Image.MAX_IMAGE_PIXELS, a guard "

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from ..util import _checks
 from ..util.imagefiles import WalkImages
 
 __all__ = [
@@ -169,15 +170,22 @@ def MakeCorpus(paths, labels, class_names=None):
     ----------
     paths : sequence of str
     labels : sequence of str or int
-        Class names (classes are then the sorted distinct names) or integer labels.
+        Class names (classes are then the sorted distinct names) or integer labels (>= 0);
+        floats are refused, never truncated.
     class_names : sequence of str, optional
         For integer labels: the class names (default "0", "1", ...).
+
+    Raises
+    ------
+    ValueError
+        If `labels` are not one integer or class name per path, or name a class not in
+        `class_names`.
     """
-    labels = list(labels)
+    labels = _checks.labels(labels, "labels")
     if len(labels) != len(paths):
         raise ValueError("labels must be one label per path (%d), got %d"
                          % (len(paths), len(labels)))
-    if labels and all(isinstance(x, str) for x in labels):
+    if labels and isinstance(labels[0], str):
         if class_names is None:
             class_names = sorted(set(labels))
         index = {c: i for i, c in enumerate(class_names)}

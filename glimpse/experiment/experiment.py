@@ -89,7 +89,9 @@ class Experiment:
     prototypes : list of ndarray of float32 or None
         One array (n, bands, k, k) per S2 kernel width (see :func:`MakePrototypes`).
     prototype_locations : list of ndarray of int64 or None
-        For imprinted prototypes: rows of (image index in the corpus, scale, y, x).
+        For imprinted prototypes: rows of (image index in the corpus, scale, y, x). An
+        image dropped from the corpus later keeps being named: its index becomes ``-1 -
+        k``, the k-th image of `skipped` (see :meth:`image_path`).
     prototype_algorithm : str or None
     layers : list of str or None
         The names of the layers the features were computed from.
@@ -140,19 +142,43 @@ class Experiment:
         if keep.all():
             return
         corpus = self.require_corpus()
-        self.skipped.extend((corpus.paths[i], reasons.get(i, "skipped"))
-                            for i in np.flatnonzero(~keep))
+        dropped = np.flatnonzero(~keep)
+        # Where each image goes: its new index if kept, else -1 - its place in `skipped`.
+        new_index = np.cumsum(keep) - 1
+        new_index[dropped] = -1 - (len(self.skipped) + np.arange(len(dropped)))
+        self.skipped.extend((corpus.paths[i], reasons.get(i, "skipped")) for i in dropped)
         self.corpus = corpus.subset(keep)
         if self.train_mask is not None:
             self.train_mask = self.train_mask[keep]
         if self.features is not None and len(self.features) == len(keep):
             self.features = self.features[keep]
         if self.prototype_locations is not None:  # re-index the imprinting images
-            new_index = np.cumsum(keep) - 1
-            self.prototype_locations = [
-                np.column_stack([new_index[loc[:, 0]], loc[:, 1:]]) if keep[loc[:, 0]].all()
-                else loc for loc in self.prototype_locations
-            ]
+            self.prototype_locations = [self._reindex(loc, new_index)
+                                        for loc in self.prototype_locations]
+
+    @staticmethod
+    def _reindex(locations, new_index):
+        locations = np.array(locations, np.int64)
+        in_corpus = locations[:, 0] >= 0  # the others name skipped images already
+        locations[in_corpus, 0] = new_index[locations[in_corpus, 0]]
+        return locations
+
+    def image_path(self, index):
+        """The path of image `index` of :attr:`prototype_locations`.
+
+        Parameters
+        ----------
+        index : int
+            An index into the corpus, or ``-1 - k`` for the k-th image of :attr:`skipped`
+            (an image dropped after prototypes were imprinted from it).
+
+        Returns
+        -------
+        str
+        """
+        index = _checks.integer(index, "index", -len(self.skipped),
+                                len(self.require_corpus()) - 1)
+        return self.corpus.paths[index] if index >= 0 else self.skipped[-1 - index][0]
 
     def __repr__(self):
         parts = ["model=%s" % type(self.model).__name__, "seed=%d" % self.seed]

@@ -14,7 +14,7 @@ from ..util import _checks, npz
 from ._pool import pool_for
 
 __all__ = ["ExtractFeatures", "ResolveLayers", "IterFeatures", "ComputeFeatures",
-           "WriteFeatures", "DEFAULT_BLOCK_SIZE"]
+           "WriteFeatures", "NothingComputedError", "DEFAULT_BLOCK_SIZE"]
 
 #: Images handed to the pool at once, and so the most feature rows held at a time besides
 #: the output (see :func:`IterFeatures`).
@@ -203,6 +203,22 @@ def ComputeFeatures(model, images, layers, pool=None, block_size=None, progress=
     return np.stack(rows), kept, skipped
 
 
+class NothingComputedError(ValueError):
+    """Every image was skipped: no feature vector was computed.
+
+    Attributes
+    ----------
+    skipped : list of (int, str)
+        The index of each image and why it was skipped.
+    """
+
+    def __init__(self, images, skipped):
+        first = ("; the first, %s: %s" % (images[skipped[0][0]], skipped[0][1])
+                 if skipped else "")
+        super().__init__("no image could be computed: %d skipped%s" % (len(skipped), first))
+        self.skipped = list(skipped)
+
+
 def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progress=False,
                   extra=None, labels=None, class_names=None):
     """Compute feature vectors and write them to an ``.npz`` file as they arrive.
@@ -236,6 +252,9 @@ def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progr
     ValueError
         If the layers or the arguments are not valid, or the images give feature vectors
         of different lengths; nothing is written then.
+    NothingComputedError
+        A ValueError: every image was skipped. Nothing is written, and a file already at
+        `path` is left as it was.
     OSError
         If writing fails; a previous file at `path` is kept.
 
@@ -274,6 +293,8 @@ def WriteFeatures(path, model, images, layers, pool=None, block_size=None, progr
                                  % (images[index], len(row), spool.row_shape[0]))
             spool.append(np.asarray(row, np.float32)[None])
             kept[index] = True
+        if images and not kept.any():  # before the replace: the file there stays as it was
+            raise NothingComputedError(images, skipped)
         files.write_features(
             path, np.zeros((0, 0), np.float32) if spool is None else spool, kept,
             images, [(images[i], r) for i, r in skipped], model=_models.model_name(model),

@@ -23,6 +23,16 @@ _HISTOGRAM_BINS = 100
 KMEANS_SAMPLES_PER_PROTOTYPE = 10
 
 
+def _sample(model, layer, sizes, count, images, seed, pool):
+    """Raw (unnormalised) patches of `images` drawn with `seed`, and their locations (rows of
+    image index in `images`, scale, y, x), one array of each per width."""
+    results = _models.sample_patches_from_images(
+        model, layer, sizes, count, images, rng=np.random.default_rng(seed), normalize=False,
+        pool=pool)
+    return ([np.asarray(p, np.float32) for p, _ in results],
+            [np.asarray(loc, np.int64).copy() for _, loc in results])
+
+
 def _imprint(exp, layer, sizes, num, train, rng, pool):
     """Imprint raw (unnormalised) patches from the training images; unreadable ones are
     dropped and the draw redone."""
@@ -34,9 +44,7 @@ def _imprint(exp, layer, sizes, num, train, rng, pool):
                              % ("" if not exp.skipped else " (%d skipped, the last %s: %s)"
                                 % ((len(exp.skipped),) + tuple(exp.skipped[-1]))))
         try:
-            results = _models.sample_patches_from_images(
-                exp.model, layer, sizes, num, images, rng=np.random.default_rng(seed),
-                normalize=False, pool=pool)
+            patches, locations = _sample(exp.model, layer, sizes, num, images, seed, pool)
         except (InputLoadError, InputSizeError) as err:
             bad = _failed_path(err, images)
             if bad is None:
@@ -48,8 +56,6 @@ def _imprint(exp, layer, sizes, num, train, rng, pool):
             exp.drop_images(keep, {index: "%s: %s" % (kind, err.msg or err)})
             train = np.flatnonzero(exp.train_mask)
             continue
-        patches = [np.asarray(p, np.float32) for p, _ in results]
-        locations = [np.asarray(loc, np.int64).copy() for _, loc in results]
         for loc in locations:  # image index among the training images -> in the corpus
             loc[:, 0] = train[loc[:, 0]]
         return patches, locations
@@ -134,37 +140,87 @@ def MakePrototypes(exp, num_prototypes, algorithm="imprint", pool=None, rng=None
         One array (num_prototypes, bands, k, k) per kernel width: the new
         :attr:`Experiment.prototypes`.
     """
-    if algorithm not in PROTOTYPE_ALGORITHMS:
-        raise ValueError("algorithm must be one of %s, got %r"
-                         % (", ".join(PROTOTYPE_ALGORITHMS), algorithm))
-    num = _checks.integer(num_prototypes, "num_prototypes", 1)
     exp.require_corpus()
-    if algorithm == "kmeans":
-        require_sklearn()
-    layer, sizes, normalize = _spec(exp.model, layer, kernel_sizes)
+    num, layer, sizes, normalize = _arguments(exp.model, num_prototypes, algorithm, layer,
+                                              kernel_sizes)
     start = time.perf_counter()
     if exp.train_mask is None:
         SplitCorpus(exp)
     train = np.flatnonzero(exp.train_mask)
     rng = exp.rng("prototypes") if rng is None else np.random.default_rng(rng)
     with pool_for(pool) as workers:
-        protos, locations = _make(exp, algorithm, num, layer, sizes, train, rng, workers)
-    if normalize:
-        protos = [_normalise(p) for p in protos]
-    protos = [np.ascontiguousarray(p, np.float32) for p in protos]
+        def imprint(count, generator):
+            return _imprint(exp, layer, sizes, count, train, generator, workers)
+
+        protos, locations = _make(imprint, algorithm, num, rng, normalize)
     SetPrototypes(exp, protos, locations, algorithm)
     exp.timing["prototypes"] = time.perf_counter() - start
     return protos
 
 
-def _make(exp, algorithm, num, layer, sizes, train, rng, pool):
+def make_prototypes(model, images, num_prototypes, algorithm="imprint", pool=None, rng=None,
+                    layer=None, kernel_sizes=None):
+    """:func:`MakePrototypes` without an experiment: prototypes made from a list of images.
+
+    Parameters
+    ----------
+    model : Model
+        The model whose prototypes are made (they are not given to it).
+    images : sequence
+        Anything :func:`glimpse.models.base.BuildLayer` accepts (paths, PIL images,
+        :class:`glimpse.images.Picture` objects, ...); all are imprinting images.
+    num_prototypes, algorithm, pool, layer, kernel_sizes
+        As for :func:`MakePrototypes`.
+    rng : None, int or Generator
+        Source of randomness: the same seed, or a Generator in the same state, gives the
+        same prototypes whatever the pool.
+
+    Returns
+    -------
+    prototypes : list of ndarray of float32
+        One array (num_prototypes, bands, k, k) per kernel width.
+    locations : list of ndarray of int64, or None
+        For "imprint": rows of (index in `images`, scale, y, x) per width.
+
+    Raises
+    ------
+    InputLoadError, InputSizeError
+        If a chosen image cannot be read or is too small; the error's source names it
+        (``images[i]``). Unlike :func:`MakePrototypes`, no image is dropped.
+    """
+    num, layer, sizes, normalize = _arguments(model, num_prototypes, algorithm, layer,
+                                              kernel_sizes)
+    images = list(images)
+    rng = np.random.default_rng(rng)
+    with pool_for(pool) as workers:
+        def imprint(count, generator):
+            return _sample(model, layer, sizes, count, images, generator.integers(2**63),
+                           workers)
+
+        return _make(imprint, algorithm, num, rng, normalize)
+
+
+def _arguments(model, num_prototypes, algorithm, layer, kernel_sizes):
+    """The checked (num, layer, kernel widths, normalise) of a prototype request."""
+    if algorithm not in PROTOTYPE_ALGORITHMS:
+        raise ValueError("algorithm must be one of %s, got %r"
+                         % (", ".join(PROTOTYPE_ALGORITHMS), algorithm))
+    num = _checks.integer(num_prototypes, "num_prototypes", 1)
+    if algorithm == "kmeans":
+        require_sklearn()
+    return (num,) + _spec(model, layer, kernel_sizes)
+
+
+def _make(imprint, algorithm, num, rng, normalize):
+    """Prototypes (C-ordered float32, unit norm when `normalize`) and imprint locations;
+    ``imprint(count, rng)`` gives `count` raw patches per width and their locations."""
     sample_count = num * KMEANS_SAMPLES_PER_PROTOTYPE if algorithm == "kmeans" else num
     locations = None
     if algorithm == "uniform":
-        shapes = _imprinted_shapes(exp, layer, sizes, train, pool)
+        shapes = _imprinted_shapes(imprint)
         protos = [rng.random((num,) + shape, dtype=np.float32) for shape in shapes]
     else:
-        patches, locs = _imprint(exp, layer, sizes, sample_count, train, rng, pool)
+        patches, locs = imprint(sample_count, rng)
         if algorithm == "imprint":
             protos, locations = patches, locs
         elif algorithm == "shuffle":
@@ -177,12 +233,14 @@ def _make(exp, algorithm, num, layer, sizes, train, rng, pool):
                       .astype(np.float32) for p in patches]
         else:
             protos = [_kmeans(p, num, rng) for p in patches]
-    return protos, locations
+    if normalize:
+        protos = [_normalise(p) for p in protos]
+    return [np.ascontiguousarray(p, np.float32) for p in protos], locations
 
 
-def _imprinted_shapes(exp, layer, sizes, train, pool):
+def _imprinted_shapes(imprint):
     """The shape (bands, k, k) of one patch per width, from one imprinted patch."""
-    patches, _ = _imprint(exp, layer, sizes, 1, train, np.random.default_rng(0), pool)
+    patches, _ = imprint(1, np.random.default_rng(0))
     return [p.shape[1:] for p in patches]
 
 

@@ -238,14 +238,18 @@ def GetPrototype(index, kwidth_offset=0):
 
 
 def GetImprintLocation(index, kwidth_offset=0):
-    """Where prototype `index` was imprinted: (image path, scale, y, x)."""
+    """Where prototype `index` was imprinted: (image path, scale, y, x).
+
+    The path stays that of the image the prototype came from, even if that image was
+    dropped from the corpus later (unreadable or too small when features were computed).
+    """
     _prototypes(kwidth_offset)
     locations = _lab.exp.prototype_locations
     if locations is None:
         raise ValueError("the prototypes were not imprinted (algorithm %r)"
                          % _lab.exp.prototype_algorithm)
     image, scale, y, x = (int(v) for v in locations[kwidth_offset][index])
-    return _lab.exp.corpus.paths[image], scale, y, x
+    return _lab.exp.image_path(image), scale, y, x
 
 
 def ComputeActivation():

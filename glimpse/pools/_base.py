@@ -10,6 +10,8 @@ import signal
 import threading
 from typing import Any, Callable, Iterable, Iterator
 
+from .. import _exit
+
 __all__ = ["Pool", "WorkerError", "default_workers"]
 
 
@@ -196,7 +198,7 @@ class Pool:
         interrupt = _DeferredInterrupt()
         try:
             while True:
-                ready = []
+                ready, failed = [], None
                 with interrupt:
                     while not finished and len(pending) < limit:
                         chunk = next(chunks, None)
@@ -217,10 +219,16 @@ class Pool:
                         while pending and pending[0][0].done():
                             # Done since the last count: count it before it leaves the line.
                             self._count((pending[0],), progress)
-                            ready.append(self._result(pending.popleft()[0]))
+                            try:
+                                ready.append(self._result(pending.popleft()[0]))
+                            except BaseException as err:  # raised after the results before it
+                                failed = err
+                                break
                 interrupt.check()
                 for results in ready:
                     yield from results
+                if failed is not None:
+                    raise failed
         except GeneratorExit:  # the caller stopped iterating: drop this map's work
             for entry in pending:
                 entry[0].cancel()
@@ -260,38 +268,44 @@ class _DeferredInterrupt:
     (the interpreter joins it at exit: a hang). Within the block, and only when
     SIGINT has Python's default handler in the main thread, SIGINT sets a flag;
     waits poll every :attr:`poll` seconds, and :meth:`check` raises the
-    KeyboardInterrupt after the block, where no lock is held.
+    KeyboardInterrupt after the block, where no lock is held. SIGTERM and SIGHUP are
+    held back the same way while they raise :class:`glimpse._exit.Terminated` (see
+    :class:`glimpse._exit.terminate_as_interrupt`).
     """
 
     #: Seconds between checks for a deferred Ctrl-C while waiting.
     poll = 0.1
 
     def __init__(self):
-        self.pending = False
-        self._previous = None
+        self.pending = 0  # the signal held back, or 0
+        self._previous = {}
 
     def _handler(self, signum, frame):
-        self.pending = True
+        self.pending = signum
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self._previous = signal.signal(signal.SIGINT, self._handler)
-        else:
-            self._previous = None
+        self._previous = {}
+        if threading.current_thread() is threading.main_thread():
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                self._previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._handler)
+            for signum in _exit.TERMINATING:
+                if _exit.raises_terminated(signal.getsignal(signum)):
+                    self._previous[signum] = signal.signal(signum, self._handler)
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
+        previous, self._previous = self._previous, {}
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         return False
 
     def check(self):
-        """Raise the KeyboardInterrupt held back in the block, if any."""
-        if self.pending:
-            self.pending = False
+        """Raise the KeyboardInterrupt (or Terminated) held back in the block, if any."""
+        signum, self.pending = self.pending, 0
+        if signum == signal.SIGINT:
             raise KeyboardInterrupt
+        if signum:
+            raise _exit.Terminated(signum)
 
 
 def _rebuild(cls, options):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 
+from .. import _exit
 from ._base import Pool, WorkerError, _run_chunk
 
 __all__ = ["SerialPool", "ThreadPool", "ProcessPool"]
@@ -41,6 +43,76 @@ class SerialPool(Pool):
         pass
 
 
+class _DaemonThreads:
+    """A minimal executor on daemon threads: ``submit`` gives ``concurrent.futures`` futures.
+
+    ``concurrent.futures.ThreadPoolExecutor`` joins its threads when the interpreter
+    exits, so one thread stuck in I/O (a FIFO no one writes to, a hung network mount)
+    keeps a process that was interrupted from ever exiting. These threads are daemons:
+    the interpreter leaves them behind at exit.
+    """
+
+    def __init__(self, workers, prefix):
+        import queue
+
+        self._workers = workers
+        self._prefix = prefix
+        self._queue = queue.SimpleQueue()
+        self._threads = []
+        self._shutdown = False
+
+    def submit(self, fn, *args):
+        import concurrent.futures
+
+        if self._shutdown:
+            raise RuntimeError("cannot submit work after shutdown")
+        future = concurrent.futures.Future()
+        self._queue.put((future, fn, args))
+        if len(self._threads) < self._workers:
+            thread = threading.Thread(target=self._work, daemon=True,
+                                      name="%s_%d" % (self._prefix, len(self._threads)))
+            thread.start()
+            self._threads.append(thread)
+        return future
+
+    def _work(self):
+        while True:
+            task = self._queue.get()
+            if task is None:
+                return
+            future, fn, args = task
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args)
+            except BaseException as err:
+                future.set_exception(err)
+                del err  # no reference cycle through the traceback
+            else:
+                future.set_result(result)
+            del task, future, fn, args  # let the results go before waiting for more work
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        """Stop the threads after their current task (waiting for them if `wait`)."""
+        import queue
+
+        self._shutdown = True
+        if cancel_futures:
+            while True:
+                try:
+                    task = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if task is not None:
+                    task[0].cancel()
+        for _ in self._threads:
+            self._queue.put(None)
+        if wait:
+            for thread in self._threads:
+                if thread is not threading.current_thread():
+                    thread.join()
+
+
 class ThreadPool(Pool):
     """Runs items on threads of this process.
 
@@ -50,7 +122,9 @@ class ThreadPool(Pool):
     Notes
     -----
     Threads cannot be killed: on cancellation, items not yet started are dropped and
-    each thread stops after the item it is running.
+    each thread stops after the item it is running. The threads are daemon threads, so
+    a thread stuck in I/O (a hung network mount) does not keep an interrupted process
+    from exiting.
     """
 
     name = "threads"
@@ -61,12 +135,8 @@ class ThreadPool(Pool):
         self._cancelled = threading.Event()
 
     def _submit(self, func, chunk):
-        import concurrent.futures  # imported by the pools that use it only
-
         if self._executor is None:
-            self._executor = concurrent.futures.ThreadPoolExecutor(
-                self.workers, thread_name_prefix="glimpse-pool"
-            )
+            self._executor = _DaemonThreads(self.workers, "glimpse-pool")
         return self._executor.submit(_run_chunk, func, chunk, self._cancelled)
 
     def _stop(self, cancel):
@@ -77,10 +147,32 @@ class ThreadPool(Pool):
 
 
 def _ignore_sigint():
-    """Worker initializer: Ctrl-C is the parent's to handle (it stops the workers)."""
+    """Worker initializer: Ctrl-C is the parent's to handle (it stops the workers), and
+    the worker ends when its parent does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    for signum in _exit.TERMINATING:  # a handler forked from the parent's: just end
+        if signal.getsignal(signum) not in (signal.SIG_IGN, signal.SIG_DFL):
+            signal.signal(signum, signal.SIG_DFL)
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.sentinel is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), daemon=True,
+                         name="glimpse-parent-watch").start()
+
+
+def _exit_with_parent(sentinel):
+    """Wait (in a worker) until the parent process is gone, then end the worker.
+
+    A parent killed without a chance to stop its workers (SIGKILL, or out of memory)
+    would otherwise leave them blocked forever on the pipe that brought them work.
+    """
+    from multiprocessing.connection import wait
+
+    wait([sentinel])
+    os._exit(1)
 
 
 @contextlib.contextmanager
@@ -117,7 +209,9 @@ class ProcessPool(Pool):
     -----
     Workers ignore SIGINT: a Ctrl-C (sent to the whole process group by a terminal)
     interrupts the parent, which cancels the pending items and terminates the
-    workers, so none is left behind. A worker that dies (for example killed by
+    workers, so none is left behind; so does a SIGTERM or SIGHUP the parent turns into
+    :class:`glimpse._exit.Terminated`. A worker whose parent dies without stopping it
+    (killed by SIGKILL) ends itself. A worker that dies (for example killed by
     the system when memory runs out) raises :class:`~glimpse.pools.WorkerError`.
     """
 

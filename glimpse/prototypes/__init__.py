@@ -22,6 +22,7 @@ import numpy as np
 
 from ..backends import ACTIVATION_DTYPE, BackendError, InputSizeError
 from ..models.base import BuildLayer, LayerSpec, Model, SamplePatchesFromData
+from ..models.base.model import _note_array_input
 from ..util import _checks
 
 __all__ = ["SamplePatchesFromImages", "ImprintS2Prototypes"]
@@ -57,6 +58,7 @@ def _sample_image(task):
     except BackendError as err:
         if err.source is None:
             err.source = _describe(image, index)
+        err.index = index  # the image's position in `images`
         raise
     if isinstance(data, np.ndarray) and data.ndim == 2:
         data = [data[np.newaxis]]
@@ -74,7 +76,8 @@ def _sample_image(task):
         try:
             results.append(SamplePatchesFromData(data, k, n, rng=rng, backend=model.backend))
         except InputSizeError as err:
-            err.source, err.layer = _describe(image, index), layer
+            err.source, err.layer, err.index = _describe(image, index), layer, index
+            _note_array_input(err, image)
             raise
     return results
 
@@ -103,8 +106,9 @@ def SamplePatchesFromImages(
     num_kernels : int or sequence of int
         Patches per kernel size (one count for all sizes, or one per size), >= 0.
     images : sequence
-        Anything :meth:`Model.MakeState` accepts: paths, PIL images, 2D arrays
-        in [0, 1], states.
+        Anything :meth:`Model.MakeState` accepts: paths, PIL images,
+        :class:`glimpse.images.Picture` objects (arrays prepared as pictures),
+        2D arrays in [0, 1] (taken as the IMAGE layer), states.
     rng : None, int or numpy.random.Generator
         Source of randomness (see below); the same seed gives the same patches.
     normalize : bool
@@ -124,7 +128,8 @@ def SamplePatchesFromImages(
     ------
     InputSizeError
         If a map of a chosen image is smaller than a kernel size; it names the
-        image and the layer.
+        image and the layer. Errors raised for an image carry its position in
+        `images` as their ``index`` attribute.
     ValueError, TypeError
         For bad arguments.
 
@@ -236,7 +241,8 @@ def ImprintS2Prototypes(model, images, num_prototypes, rng=None, pool=None):
     model : glimpse.models.ml.Model
         The model; one prototype set per width of ``params.s2_kwidth``.
     images : sequence
-        Training images (paths, PIL images, 2D arrays in [0, 1], states).
+        Training images (paths, PIL images, :class:`glimpse.images.Picture`
+        objects, 2D arrays in [0, 1] taken as the IMAGE layer, states).
     num_prototypes : int or sequence of int
         Prototypes per S2 kernel width (one count for all, or one per width), >= 1.
     rng : None, int or numpy.random.Generator

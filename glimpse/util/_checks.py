@@ -30,6 +30,9 @@ __all__ = [
     "finite",
     "float32_array",
     "memory",
+    "labels",
+    "process_memory",
+    "prepared_image",
     "MEMORY_LIMIT",
 ]
 
@@ -341,3 +344,96 @@ def memory(nbytes: int, what: str, *args) -> int:
         raise MemoryError("%s needs %d bytes, more than this machine's memory (%d bytes)"
                           % (what % args if args else what, nbytes, MEMORY_LIMIT))
     return nbytes
+
+
+def labels(value, name: str) -> list:
+    """``value`` as a list of class labels: all integers >= 0, or all class names.
+
+    Parameters
+    ----------
+    value : sequence
+        Labels: integers (Python or numpy; bools refused) or strings, not mixed.
+    name : str
+        The argument's name, for messages; an element is named ``NAME[i]``.
+
+    Returns
+    -------
+    list of int or list of str
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a sequence, or a label is neither an
+        integer >= 0 nor a string (a float such as 0.5 or 1.0 is refused, never truncated),
+        or integers and strings are mixed.
+    """
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise ValueError("%s must be a sequence of integers or class names, got %s"
+                         % (name, show(value)))
+    values = list(value)
+    if values and all(isinstance(v, str) for v in values):
+        return values
+    result = []
+    for i, v in enumerate(values):
+        try:
+            result.append(integer(v, "%s[%d]" % (name, i), 0))
+        except TypeError:
+            raise ValueError("%s[%d] must be an integer >= 0 or a class name (all labels of one "
+                             "kind), got %s" % (name, i, show(v))) from None
+    return result
+
+
+def process_memory() -> int:
+    """The bytes this process may use: :data:`MEMORY_LIMIT`, or less under an rlimit.
+
+    Returns
+    -------
+    int
+        The smallest of the machine's physical memory and the soft limits on the address
+        space and the data segment (``ulimit -v``, ``ulimit -d``), read at each call.
+    """
+    limit = MEMORY_LIMIT
+    try:
+        import resource
+    except ImportError:  # not a POSIX system
+        return limit
+    for which in ("RLIMIT_AS", "RLIMIT_DATA"):
+        try:
+            soft = resource.getrlimit(getattr(resource, which))[0]
+        except (AttributeError, ValueError, OSError):
+            continue
+        if soft != resource.RLIM_INFINITY and soft >= 0:
+            limit = min(limit, soft)
+    return limit
+
+
+def prepared_image(size, scratch: int, max_pixels: int | None) -> None:
+    """Refuse an image whose preparation needs more than a run can afford (ValueError).
+
+    Parameters
+    ----------
+    size : (int, int)
+        The (width, height) an image is to be resized to.
+    scratch : int
+        The bytes the resize needs (``Backend.ResampleScratchBytes``).
+    max_pixels : int or None
+        The most pixels a prepared image may have (``PIL.Image.MAX_IMAGE_PIXELS``, the
+        limit a decoded image is held to); None: no limit.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` has more than ``max_pixels`` pixels, or ``scratch`` exceeds the memory
+        this process may use (:func:`process_memory`). The message starts with "image
+        refused as too large".
+    """
+    width, height = size
+    if max_pixels is not None and width * height > max_pixels:
+        raise ValueError("image refused as too large: prepared, it must have at most %d "
+                         "pixels (PIL.Image.MAX_IMAGE_PIXELS), got %dx%d (%d pixels)"
+                         % (max_pixels, width, height, width * height))
+    limit = process_memory()
+    if scratch > limit:
+        raise ValueError("image refused as too large: preparing it must need at most %d "
+                         "bytes (the memory this process may use), got %d bytes to resize "
+                         "it to %dx%d" % (limit, scratch, width, height))

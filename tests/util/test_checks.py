@@ -124,3 +124,15 @@ def test_memory_ceiling():
 def test_show_shortens():
     assert _checks.show("a" * 100).endswith("...") and len(_checks.show("a" * 100)) == 40
     assert _checks.show(np.zeros((2, 3))) == "<array of shape (2, 3), dtype float64>"
+
+
+@pytest.mark.parametrize("value", [[0.5, 1.0], [1.0], [True], [0, "a"], [-1], "ab", 3])
+def test_labels_refuses_what_is_neither_integers_nor_names(value):
+    with pytest.raises(ValueError, match="labels"):
+        _checks.labels(value, "labels")
+
+
+def test_labels_keeps_integers_and_names():
+    assert _checks.labels(np.array([2, 0], np.uint8), "labels") == [2, 0]
+    assert _checks.labels(["b", "a"], "labels") == ["b", "a"]
+    assert _checks.labels([], "labels") == []

@@ -18,6 +18,7 @@ from ...backends import (
     InputSizeError,
     InputSource,
 )
+from ...images.picture import Picture
 from ...util import _checks, gimage
 from ...util import dataflow
 from ...util.dataflow import BuildNode, DependencyError
@@ -26,7 +27,7 @@ from .layer import LayerSpec, layer_builder
 from .param import Params, ResizeMethod
 
 #: What MakeState accepts.
-StateSource = Union[str, "os.PathLike[str]", Image.Image, np.ndarray, dataflow.State]
+StateSource = Union[str, "os.PathLike[str]", Image.Image, Picture, np.ndarray, dataflow.State]
 #: What an ``rng`` argument accepts.
 RngLike = Union[None, int, np.random.Generator]
 
@@ -47,8 +48,8 @@ class Layer(_layer.Layer):
     """
 
     #: Specifier for the source of the image data. This may be None if the data
-    #: was generated programmatically, or an InputSource object if the data came
-    #: from an image file.
+    #: was generated programmatically, an InputSource object if the data came
+    #: from an image file, or a Picture (an array or PIL image to be prepared).
     SOURCE = LayerSpec("s", "source")
 
     #: Specifier for the raw input data.
@@ -92,6 +93,19 @@ def _check_unit_array(data, name="source", copy=True):
     return np.array(data, dtype=ACTIVATION_DTYPE, order="C", copy=True)
 
 
+#: Added to the message of an InputSizeError whose input was a plain array.
+ARRAY_INPUT_NOTE = ("an array is taken as the prepared IMAGE layer, as it is (not resized); wrap "
+                    "it in glimpse.images.Picture to have it prepared (resized) as an image "
+                    "file is")
+
+
+def _note_array_input(err, source):
+    """Say in `err` how an array is taken, when `source`, a plain array, was too small."""
+    if isinstance(err, InputSizeError) and isinstance(source, np.ndarray) \
+            and ARRAY_INPUT_NOTE not in (err.msg or ""):
+        err.msg = "%s; %s" % (err.msg or err._default_message(), ARRAY_INPUT_NOTE)
+
+
 def _unresized(data, img):
     """``data`` as a float32 array of its own (never the caller's array ``img``)."""
     if data.dtype == np.uint8:  # an 8-bit grey image's bytes: ImageToArray's values
@@ -101,16 +115,16 @@ def _unresized(data, img):
     return data
 
 
-def PrepareImage(img: Image.Image | np.ndarray, params: Params,
+def PrepareImage(img: Image.Image | Picture | np.ndarray, params: Params,
                  backend: Backend | None = None) -> np.ndarray:
     """Prepare an image for input into the model.
 
     Parameters
     ----------
-    img : PIL.Image.Image or 2D ndarray of float
+    img : PIL.Image.Image or glimpse.images.Picture or 2D ndarray of float
         Input data. An image of any Pillow mode (colour is reduced to luma,
-        see :func:`glimpse.util.gimage.ImageToArray`), or an array with finite
-        values in [0, 1].
+        see :func:`glimpse.util.gimage.ImageToArray`), a Picture (prepared as
+        its image), or an array with finite values in [0, 1].
     params : Params
         Parameters controlling image transformation.
     backend : glimpse.backends.Backend, optional
@@ -127,7 +141,10 @@ def PrepareImage(img: Image.Image | np.ndarray, params: Params,
     TypeError
         If `img` is neither an image nor an array, or `params` is not a Params.
     ValueError
-        If an array input is not 2D floating data in [0, 1].
+        If an array input is not 2D floating data in [0, 1], or the resized image would
+        have more than ``PIL.Image.MAX_IMAGE_PIXELS`` pixels or its resize need more
+        memory than this process may use ("image refused as too large"; from a file, an
+        :class:`InputLoadError` naming it).
 
     Notes
     -----
@@ -191,6 +208,8 @@ def _prepare(img, params, backend, scale, exact=True):
     ulps of :func:`glimpse.util.gimage.ImageToArray`'s.
     """
     data8 = None
+    if isinstance(img, Picture):
+        img = img.image
     if isinstance(img, Image.Image):
         data8 = gimage.ImageToBytes(img)
         if data8 is not None:
@@ -214,11 +233,15 @@ def _prepare(img, params, backend, scale, exact=True):
             (width, height), method.value, length, params.image_resize_aspect_ratio
         )
         scaled, box = gimage.ScaleAndCropSize((width, height), size)
+        _checks.prepared_image(size, backend.ResampleScratchBytes(
+            *data.shape, *scaled, box=box), Image.MAX_IMAGE_PIXELS)
         out = resample(data, scaled[0], scaled[1], box=box)
     else:
         size = gimage.ScaledSize((width, height), method.value, length)
         if size == data.shape[::-1]:
             return _unresized(data, img)
+        _checks.prepared_image(size, backend.ResampleScratchBytes(*data.shape, *size),
+                               Image.MAX_IMAGE_PIXELS)
         out = resample(data, *size)
     return np.clip(out, 0.0, 1.0, out=out)
 
@@ -275,12 +298,15 @@ class Model(dataflow.DataFlow):
 
         Parameters
         ----------
-        source : str or os.PathLike or PIL.Image.Image or 2D ndarray or State
+        source : str or os.PathLike or PIL.Image.Image or Picture or 2D ndarray or State
             A path gives a state holding an :class:`InputSource` as its SOURCE
             layer (read lazily). An image gives a state holding its IMAGE
-            layer, prepared with :func:`PrepareImage`. A 2D floating array with
-            finite values in [0, 1] is taken as the IMAGE layer (as float32,
-            not resized). A state of :attr:`StateClass` is returned as it is.
+            layer, prepared with :func:`PrepareImage`. A
+            :class:`glimpse.images.Picture` is held as the SOURCE layer and
+            prepared as the IMAGE layer is built, as a file is. A 2D floating
+            array with finite values in [0, 1] is taken as the IMAGE layer (as
+            float32, not resized: wrap it in a Picture to have it prepared). A
+            state of :attr:`StateClass` is returned as it is.
         copy : bool
             If `source` is already a state, whether to return a shallow copy.
 
@@ -304,7 +330,7 @@ class Model(dataflow.DataFlow):
         state = self.StateClass()
         if isinstance(source, (str, os.PathLike)):
             state[self.LayerClass.SOURCE] = InputSource(source)
-        elif isinstance(source, InputSource):
+        elif isinstance(source, (InputSource, Picture)):
             state[self.LayerClass.SOURCE] = source
         elif isinstance(source, Image.Image):
             state[self.LayerClass.IMAGE] = PrepareImage(source, self.params, self.backend)
@@ -312,8 +338,8 @@ class Model(dataflow.DataFlow):
             state[self.LayerClass.IMAGE] = _check_unit_array(source)
         else:
             raise ValueError(
-                "source must be a path, a PIL image, a 2D array with values in [0, 1] "
-                "or a state, got %s" % type(source).__name__
+                "source must be a path, a PIL image, a Picture, a 2D array with values in "
+                "[0, 1] or a state, got %s" % type(source).__name__
             )
         return state
 
@@ -397,7 +423,7 @@ def BuildLayer(
         The model to run.
     layer : LayerSpec or tuple of LayerSpec
         Output layer(s) to compute (layer names are accepted too).
-    state : State or str or os.PathLike or PIL.Image.Image or 2D ndarray
+    state : State or str or os.PathLike or PIL.Image.Image or Picture or 2D ndarray
         Initial model state, or anything :meth:`Model.MakeState` accepts.
     save_all : bool
         Whether the result keeps every computed layer, or only the requested
@@ -430,7 +456,7 @@ def BuildLayer(
     if not isinstance(model, Model):
         raise TypeError("model must be a Model, got %s" % type(model).__name__)
     layers = _resolve_layers(model, layer)
-    state = model.MakeState(state)
+    given, state = state, model.MakeState(state)
     try:
         out = BuildNode(model, layers, state)
     except DependencyError as err:
@@ -443,6 +469,7 @@ def BuildLayer(
     except BackendError as err:
         if err.source is None:
             err.source = state.get(model.LayerClass.SOURCE)
+        _note_array_input(err, given)
         raise
     if not save_all:
         keep = {lyr.id_ for lyr in layers} | {model.LayerClass.SOURCE.id_}
@@ -511,10 +538,11 @@ def SamplePatches(
                          "layer, which holds the input's source (a path), not an array; "
                          "sample from %s or a later layer"
                          % (layer.name, model.LayerClass.IMAGE.name))
-    state = BuildLayer(model, layer, state, save_all=False)
+    given, state = state, BuildLayer(model, layer, state, save_all=False)
     try:
         return model.backend.SampleGatherPatches(state[layer], patch_size, num_patches, rng=rng)
     except InputSizeError as err:
         err.source = state.get(model.LayerClass.SOURCE)
         err.layer = layer
+        _note_array_input(err, given)
         raise
