@@ -23,7 +23,8 @@ import sys
 import warnings
 from collections import namedtuple
 
-from ._common import CommandError, Parser, UsageError, interrupted, one_line
+from ._common import (CommandError, Parser, StdoutError, UsageError, echo, interrupted,
+                      one_line, stdout_failed)
 
 __all__ = ["main", "COMMANDS", "CommandInfo"]
 
@@ -55,7 +56,7 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from .. import __version__
 
-        sys.stdout.write("glimpse %s\n" % __version__)  # on stdout, as argparse's own
+        echo("glimpse %s" % __version__)  # on stdout, as argparse's own
         parser.exit()
 
 
@@ -119,9 +120,32 @@ def main(argv: list[str] | None = None) -> int:
     on may restore its handler.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
+    prog = _prog(argv)
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
-        return _main(argv)
+        try:
+            status = _main(argv)
+        except SystemExit:  # --help and --version print on stdout, then exit
+            failed = _flush_stdout(prog)
+            if failed is not None:
+                raise SystemExit(failed) from None
+            raise
+        failed = _flush_stdout(prog)
+        return status if failed is None else failed
+
+
+def _flush_stdout(prog):
+    """Flush stdout (what the command printed); None, or the status of a failure."""
+    try:
+        sys.stdout.flush()
+    except OSError as err:
+        return stdout_failed(prog, err)
+    return None
+
+
+def _prog(argv):
+    command = _command_in(argv)
+    return "glimpse" if command is None else "glimpse " + command
 
 
 def _error(prog, message):
@@ -129,8 +153,7 @@ def _error(prog, message):
 
 
 def _main(argv):
-    command = _command_in(argv)
-    prog = "glimpse" if command is None else "glimpse " + command
+    prog = _prog(argv)
     try:
         parser = _build_parser(argv)
         args = parser.parse_args(argv)
@@ -152,6 +175,8 @@ def _main(argv):
     except (ImportError, OSError) as err:  # glimpse not built; writing the output: disk full
         _error(prog, err)
         return 1
+    except StdoutError as err:
+        return stdout_failed(prog, err.error)
     except KeyboardInterrupt:
         return interrupted()
     except Exception as err:

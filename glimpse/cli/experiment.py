@@ -8,15 +8,15 @@ while a command works is reported as the failure of that work (one line, status 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 
 import numpy as np
 
 from .. import files
-from ._common import (CommandError, UsageError, add_pool_options, check_output, integer,
-                      make_pool, one_line, quote_path, read_input, report_skipped)
+from ._common import (CommandError, UsageError, add_pool_options, check_output,
+                      echo, integer, make_pool, one_line, quote_path, read_input,
+                      report_skipped)
 
 __all__ = ["add_arguments"]
 
@@ -160,7 +160,8 @@ def _corpus(args):
 
 def _check_output(args):
     if args.output is not None:
-        check_output(args.output, ".npz")
+        check_output(args.output, ".npz", [("--params", args.params),
+                                           ("--prototypes", getattr(args, "prototypes", None))])
 
 
 def _imprint(args):
@@ -186,10 +187,10 @@ def _imprint(args):
         args.output, exp.prototypes, exp.prototype_locations, exp.corpus.paths,
         model=_models.model_name(model), params=model.params.AsDict(), seed=exp.seed,
         algorithm=args.algorithm)
-    print("glimpse: wrote %s: %s prototypes of width %s (%s) from %d image(s), seed %d"
-          % (quote_path(args.output), args.num_prototypes,
-             ", ".join(str(p.shape[-1]) for p in exp.prototypes), args.algorithm,
-             len(exp.corpus), exp.seed))
+    echo("glimpse: wrote %s: %s prototypes of width %s (%s) from %d image(s), seed %d"
+         % (quote_path(args.output), args.num_prototypes,
+            ", ".join(str(p.shape[-1]) for p in exp.prototypes), args.algorithm,
+            len(exp.corpus), exp.seed))
 
 
 def _load_prototypes(args):
@@ -210,36 +211,53 @@ def _load_prototypes(args):
     return model
 
 
+def _feature_layers(model, names):
+    """The layers --layer names, each one whose value is an array (the input layer is not)."""
+    from ..experiment.features import ResolveLayers
+
+    usable = [x for x in model.LayerClass.AllLayers() if x.depends]
+    try:
+        layers = ResolveLayers(model, names)
+    except ValueError:
+        raise UsageError("--layer must name layers that make features (%s), got %s"
+                         % (", ".join(x.name for x in usable), " ".join(names))) from None
+    for layer in layers:
+        if layer not in usable:
+            raise UsageError("--layer %s holds the image given to the model, not features; "
+                             "the layers that make features are %s"
+                             % (layer.name, ", ".join(x.name for x in usable)))
+    return layers
+
+
 def _features(args):
     """``glimpse features``: one feature vector per corpus image, written as computed."""
-    from ..experiment.features import ResolveLayers, WriteFeatures
+    from ..experiment.features import NothingComputedError, WriteFeatures
 
     _check_output(args)
     corpus = _corpus(args)
     model = _load_prototypes(args)
+    layers = _feature_layers(model, args.layer)
     try:
-        layers = ResolveLayers(model, args.layer)
-    except ValueError as err:
-        raise UsageError(str(err))
-    with make_pool(args) as pool:
-        kept, skipped = WriteFeatures(
-            args.output, model, corpus.paths, layers, pool=pool,
-            progress=not args.quiet and sys.stderr.isatty(),
-            labels=corpus.labels, class_names=corpus.class_names)
+        with make_pool(args) as pool:
+            kept, skipped = WriteFeatures(
+                args.output, model, corpus.paths, layers, pool=pool,
+                progress=not args.quiet and sys.stderr.isatty(),
+                labels=corpus.labels, class_names=corpus.class_names)
+    except NothingComputedError as err:  # nothing written: a previous file is kept
+        report_skipped([(corpus.paths[i], r) for i, r in err.skipped])
+        raise CommandError("no image of the corpus could be computed; %s not written"
+                           % quote_path(args.output)) from None
     report_skipped([(corpus.paths[i], r) for i, r in skipped])
-    if not kept.any():
-        if os.path.exists(args.output):
-            os.unlink(args.output)
-        raise CommandError("no image of the corpus could be computed")
-    print("glimpse: wrote %s: features of %d image(s) from %s"
-          % (quote_path(args.output), int(kept.sum()), ", ".join(x.name for x in layers)))
+    echo("glimpse: wrote %s: features of %d image(s) from %s"
+         % (quote_path(args.output), int(kept.sum()), ", ".join(x.name for x in layers)))
 
 
 def _evaluate(args):
     """``glimpse evaluate``: split, prototypes, features, classifier; print the score."""
     from ..experiment import _models
     from ..experiment._sklearn import require_sklearn
-    from ..experiment.classify import CrossValidateClassifier, TrainAndTestClassifier
+    from ..experiment.classify import (CrossValidateClassifier, TrainAndTestClassifier,
+                                       check_folds)
     from ..experiment.experiment import ComputeActivation, Experiment, SplitCorpus
     from ..experiment.prototypes import MakePrototypes
     from ..experiment.store import StoreExperiment
@@ -247,6 +265,11 @@ def _evaluate(args):
     require_sklearn()
     _check_output(args)
     corpus = _corpus(args)
+    if args.cross_validate:  # refused before any work (checked again after skipped images)
+        try:
+            check_folds(corpus, args.folds)
+        except ValueError as err:
+            raise UsageError("--folds: %s" % err) from None
     model = _models.make_model(params=_read_params(args))
     exp = Experiment(model=model, corpus=corpus, seed=args.seed)
     progress = not args.quiet and sys.stderr.isatty()
@@ -275,17 +298,17 @@ def _evaluate(args):
         line += "  AUC %.4f" % ev.auc
     protos = ("%d %s prototypes" % (args.num_prototypes, args.algorithm)
               if exp.prototypes is not None else "no prototypes")
-    print("%s  (%s; %s, %s)" % (line, how, args.classifier, protos))
-    print("time: " + ", ".join("%s %.2f s" % s for s in stages))
+    echo("%s  (%s; %s, %s)" % (line, how, args.classifier, protos))
+    echo("time: " + ", ".join("%s %.2f s" % s for s in stages))
     if args.output:
         StoreExperiment(exp, args.output)
-        print("glimpse: wrote %s" % quote_path(args.output))
+        echo("glimpse: wrote %s" % quote_path(args.output))
 
 
 def _params(args):
     """``glimpse params``: the model parameters as JSON."""
     params = _read_params(args)
-    print(json.dumps(params.AsDict(), indent=2))
+    echo(json.dumps(params.AsDict(), indent=2))
 
 
 _ARGUMENTS = {"imprint": _imprint_arguments, "features": _features_arguments,

@@ -10,7 +10,7 @@ from ..backends import InputLoadError
 from ..models.base import BuildLayer, Layer, Model, Params
 from .. import files
 from ..util import gimage
-from ._common import (CommandError, UsageError, add_resize_options, check_output,
+from ._common import (CommandError, UsageError, add_resize_options, check_output, echo,
                       load_reason, output_file, quote_path, read_input, set_max_pixels)
 
 __all__ = ["add_arguments", "run"]
@@ -48,7 +48,7 @@ def _patch_rows(patches, image):
 
 def run(args):
     """Run ``glimpse prepare`` with parsed arguments."""
-    check_output(args.output, ".png")
+    check_output(args.output, ".png", [("IMAGE", args.image), ("--patches", args.patches)])
     if args.image is None:
         from .. import glab
 
@@ -114,7 +114,7 @@ def run(args):
         count = len(rows)
     with output_file(args.output) as f:
         out.save(f, format="PNG")
-    print(
+    echo(
         "glimpse: wrote %s (%dx%d%s)"
         % (quote_path(args.output), out.width, out.height,
            ", %d patch squares" % count if patches is not None else "")

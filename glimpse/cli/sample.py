@@ -14,8 +14,8 @@ from .. import files
 from ..util import _allocator, _checks, npz
 from ..util.imagefiles import WalkImages
 from ._common import (CommandError, UsageError, add_pool_options, add_resize_options,
-                      check_output, integer, load_reason, make_pool, progress_bar,
-                      quote_path, report_skipped, set_max_pixels, side)
+                      check_output, echo, integer, load_reason, make_pool,
+                      progress_bar, quote_path, report_skipped, set_max_pixels, side)
 
 __all__ = ["add_arguments", "run", "collect_images"]
 
@@ -121,7 +121,8 @@ def run(args):
 
 
 def _sample(args, cleanup):
-    check_output(args.output, ".npz")
+    check_output(args.output, ".npz",
+                 [("IMAGE", path) for path in args.images if not os.path.isdir(path)])
     params = dict(
         image_resize_method=args.resize_method,
         image_resize_length=args.resize_length,
@@ -192,7 +193,7 @@ def _sample(args, cleanup):
         args.output, patches, locations, image_index, images,
         [os.path.realpath(p) for p in images], skipped, seed=seed,
         num_patches=args.num_patches, width=w, exact=args.exact, params=params)
-    print(
+    echo(
         "glimpse: wrote %s: %d patches of %dx%d from %d of %d image(s), seed %d"
         % (quote_path(args.output), len(patches), w, w, len(kept), len(images), seed)
     )

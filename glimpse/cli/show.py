@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import (CommandError, UsageError, check_output, integer, one_line, output_file,
-                      quote_path, read_input, side)
+from ._common import (CommandError, UsageError, check_output, echo, integer,
+                      one_line, output_file, quote_path, read_input, side)
 
 __all__ = ["add_arguments", "run", "LoadPrototypes"]
 
@@ -117,7 +117,7 @@ def run(args):
     from ..prototypes import ImprintS2Prototypes
     from ..util import show
 
-    check_output(args.output, ".png")  # refused before any work
+    check_output(args.output, ".png", [("IMAGE", args.image), ("--prototypes", args.prototypes)])
     if args.layer is None and not args.kernels and args.prototypes is None:
         raise UsageError("give --layer, --kernels or --prototypes")
     if args.kernels and (args.layer is not None or args.prototypes is not None):
@@ -156,5 +156,5 @@ def run(args):
                                  max_columns=args.max_columns)
     with output_file(args.output) as f:  # an existing file is replaced only by a complete one
         picture.save(f, format="PNG")
-    print("glimpse: wrote %s (%dx%d)" % (quote_path(args.output), picture.width,
-                                         picture.height))
+    echo("glimpse: wrote %s (%dx%d)" % (quote_path(args.output), picture.width,
+                                        picture.height))
