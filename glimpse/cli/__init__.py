@@ -2,8 +2,8 @@
 
 Run ``glimpse -h``. Every command reports a failure as one line on stderr,
 ``glimpse COMMAND: error: ...``, and an exit status: 0 done, 1 the work failed,
-2 a bad argument, 130 interrupted (Ctrl-C). Every file a command writes is written
-whole or not at all.
+2 a bad argument or input file, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM; 129
+for SIGHUP). Every file a command writes is written whole or not at all.
 
 The commands are listed in :data:`COMMANDS`; the module of a command is imported only
 when that command runs (or its ``--help`` is asked for), so ``glimpse --help`` and
@@ -23,6 +23,7 @@ import sys
 import warnings
 from collections import namedtuple
 
+from .._exit import Terminated, terminate_as_interrupt, terminated
 from ._common import (CommandError, Parser, StdoutError, UsageError, echo, interrupted,
                       one_line, stdout_failed)
 
@@ -109,22 +110,30 @@ def main(argv: list[str] | None = None) -> int:
     int
         0 on success; 1 when the work failed (for example every image was
         skipped, or ``--strict`` and one was; out of memory; an output that
-        cannot be written; a package that is not installed); 2 for a bad argument;
-        130 when interrupted (Ctrl-C). Every failure is reported in one line on
-        stderr, ``glimpse COMMAND: error: ...``.
+        cannot be written; a package that is not installed); 2 for a bad argument
+        or input file; 130 when interrupted (Ctrl-C); 143 on SIGTERM and 129 on
+        SIGHUP (``128 + signum``); 141 when stdout is a pipe whose reader has gone.
+        Every failure is reported in one line on stderr, ``glimpse COMMAND:
+        error: ...`` (``glimpse: interrupted``, ``glimpse: terminated (SIGTERM)``).
 
     Notes
     -----
-    After a Ctrl-C, SIGINT is left ignored (in the main thread) so that a second
-    one cannot cut the exit short; a program that calls ``main`` itself and goes
-    on may restore its handler.
+    While the command runs, SIGTERM and SIGHUP (when their handlers are the
+    default ones) get the clean-up of a Ctrl-C: the workers are stopped, partly
+    written files removed, and a previous output is left as it was
+    (:class:`glimpse._exit.terminate_as_interrupt`). After a Ctrl-C, SIGINT is left
+    ignored (in the main thread) so that a second one cannot cut the exit short;
+    after SIGTERM or SIGHUP, those two and SIGINT are. A program that calls
+    ``main`` itself and goes on may restore its handlers.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     prog = _prog(argv)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), terminate_as_interrupt():
         warnings.showwarning = _show_warning
         try:
             status = _main(argv)
+        except Terminated as err:  # after the command's own handling, while it reported
+            status = terminated(err)
         except SystemExit:  # --help and --version print on stdout, then exit
             failed = _flush_stdout(prog)
             if failed is not None:
@@ -177,6 +186,8 @@ def _main(argv):
         return 1
     except StdoutError as err:
         return stdout_failed(prog, err.error)
+    except Terminated as err:  # SIGTERM, SIGHUP: cleaned up as after a Ctrl-C
+        return terminated(err)
     except KeyboardInterrupt:
         return interrupted()
     except Exception as err:
