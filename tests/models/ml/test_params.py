@@ -132,7 +132,8 @@ def test_model_factories(monkeypatch):
     monkeypatch.setenv("GLIMPSE_MODEL", "hmax2")
     with pytest.raises(ValueError, match="GLIMPSE_MODEL must be one of .*got 'hmax2'"):
         MakeModel()
-    with pytest.raises(ValueError, match="model name must be one of 'ml', 'hmax', 'base', got 'nope'"):
+    with pytest.raises(ValueError,
+                       match="model name must be one of 'ml', 'hmax', 'base', got 'nope'"):
         GetModelClass("nope")
     with pytest.raises(TypeError):
         GetModelClass(3)
