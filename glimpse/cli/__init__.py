@@ -2,8 +2,8 @@
 
 Run ``glimpse -h``. Every command reports a failure as one line on stderr,
 ``glimpse COMMAND: error: ...``, and an exit status: 0 done, 1 the work failed,
-2 a bad argument, 130 interrupted (Ctrl-C). Every file a command writes is written
-whole or not at all.
+2 a bad argument or input file, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM; 129
+for SIGHUP). Every file a command writes is written whole or not at all.
 
 The commands are listed in :data:`COMMANDS`; the module of a command is imported only
 when that command runs (or its ``--help`` is asked for), so ``glimpse --help`` and
@@ -23,7 +23,9 @@ import sys
 import warnings
 from collections import namedtuple
 
-from ._common import CommandError, Parser, UsageError, interrupted, one_line
+from .._exit import Terminated, terminate_as_interrupt, terminated
+from ._common import (CommandError, Parser, StdoutError, UsageError, echo, interrupted,
+                      one_line, stdout_failed)
 
 __all__ = ["main", "COMMANDS", "CommandInfo"]
 
@@ -55,7 +57,7 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from .. import __version__
 
-        sys.stdout.write("glimpse %s\n" % __version__)  # on stdout, as argparse's own
+        echo("glimpse %s" % __version__)  # on stdout, as argparse's own
         parser.exit()
 
 
@@ -108,20 +110,51 @@ def main(argv: list[str] | None = None) -> int:
     int
         0 on success; 1 when the work failed (for example every image was
         skipped, or ``--strict`` and one was; out of memory; an output that
-        cannot be written; a package that is not installed); 2 for a bad argument;
-        130 when interrupted (Ctrl-C). Every failure is reported in one line on
-        stderr, ``glimpse COMMAND: error: ...``.
+        cannot be written; a package that is not installed); 2 for a bad argument
+        or input file; 130 when interrupted (Ctrl-C); 143 on SIGTERM and 129 on
+        SIGHUP (``128 + signum``); 141 when stdout is a pipe whose reader has gone.
+        Every failure is reported in one line on stderr, ``glimpse COMMAND:
+        error: ...`` (``glimpse: interrupted``, ``glimpse: terminated (SIGTERM)``).
 
     Notes
     -----
-    After a Ctrl-C, SIGINT is left ignored (in the main thread) so that a second
-    one cannot cut the exit short; a program that calls ``main`` itself and goes
-    on may restore its handler.
+    While the command runs, SIGTERM and SIGHUP (when their handlers are the
+    default ones) get the clean-up of a Ctrl-C: the workers are stopped, partly
+    written files removed, and a previous output is left as it was
+    (:class:`glimpse._exit.terminate_as_interrupt`). After a Ctrl-C, SIGINT is left
+    ignored (in the main thread) so that a second one cannot cut the exit short;
+    after SIGTERM or SIGHUP, those two and SIGINT are. A program that calls
+    ``main`` itself and goes on may restore its handlers.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    with warnings.catch_warnings():
+    prog = _prog(argv)
+    with warnings.catch_warnings(), terminate_as_interrupt():
         warnings.showwarning = _show_warning
-        return _main(argv)
+        try:
+            status = _main(argv)
+        except Terminated as err:  # after the command's own handling, while it reported
+            status = terminated(err)
+        except SystemExit:  # --help and --version print on stdout, then exit
+            failed = _flush_stdout(prog)
+            if failed is not None:
+                raise SystemExit(failed) from None
+            raise
+        failed = _flush_stdout(prog)
+        return status if failed is None else failed
+
+
+def _flush_stdout(prog):
+    """Flush stdout (what the command printed); None, or the status of a failure."""
+    try:
+        sys.stdout.flush()
+    except OSError as err:
+        return stdout_failed(prog, err)
+    return None
+
+
+def _prog(argv):
+    command = _command_in(argv)
+    return "glimpse" if command is None else "glimpse " + command
 
 
 def _error(prog, message):
@@ -129,8 +162,7 @@ def _error(prog, message):
 
 
 def _main(argv):
-    command = _command_in(argv)
-    prog = "glimpse" if command is None else "glimpse " + command
+    prog = _prog(argv)
     try:
         parser = _build_parser(argv)
         args = parser.parse_args(argv)
@@ -152,6 +184,10 @@ def _main(argv):
     except (ImportError, OSError) as err:  # glimpse not built; writing the output: disk full
         _error(prog, err)
         return 1
+    except StdoutError as err:
+        return stdout_failed(prog, err.error)
+    except Terminated as err:  # SIGTERM, SIGHUP: cleaned up as after a Ctrl-C
+        return terminated(err)
     except KeyboardInterrupt:
         return interrupted()
     except Exception as err:

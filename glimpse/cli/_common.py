@@ -15,16 +15,24 @@ import signal
 import sys
 import threading
 
+from ..util.fileio import quote_path
+
 __all__ = [
     "UsageError",
     "CommandError",
     "Parser",
     "one_line",
+    "quote_path",
+    "echo",
+    "StdoutError",
+    "stdout_failed",
     "interrupted",
     "integer",
     "side",
     "real",
     "check_output",
+    "check_not_input",
+    "read_input",
     "output_file",
     "add_pool_options",
     "make_pool",
@@ -57,10 +65,72 @@ class Parser(argparse.ArgumentParser):
     def error(self, message):
         raise UsageError(message)
 
+    def _print_message(self, message, file=None):
+        # argparse drops a failed write of --help silently; this one reports it
+        if message:
+            file = file or sys.stderr
+            try:
+                file.write(message)
+                file.flush()
+            except OSError as err:
+                raise StdoutError(err) from None
+
 
 def one_line(text):
     """`text` (any object, through ``str``) on one line, runs of whitespace made one space."""
     return " ".join(str(text).split())
+
+
+class StdoutError(Exception):
+    """Writing a command's output to stdout failed; ``error`` is the OSError."""
+
+    def __init__(self, error):
+        super().__init__(error)
+        self.error = error
+
+
+def echo(text):
+    """Print one line of a command's output on stdout.
+
+    Raises
+    ------
+    StdoutError
+        If stdout cannot be written (a closed pipe, a full disk); ``main`` reports it
+        with :func:`stdout_failed`.
+    """
+    try:
+        print(text)
+    except OSError as err:
+        raise StdoutError(err) from None
+
+
+def stdout_failed(prog, err):
+    """Report a failure to write stdout; return the exit status.
+
+    A reader that went away (``glimpse params | head -c 1``: a BrokenPipeError) ends
+    the command quietly with status 141, as a command ended by SIGPIPE; any other
+    error (a full disk) is one line on stderr and status 1. Either way stdout is then
+    pointed at the null device, so that the interpreter's own flush at exit finds
+    nothing to complain about (what Python's documentation of SIGPIPE recommends).
+    """
+    _stdout_to_devnull()
+    if isinstance(err, BrokenPipeError):
+        return 128 + getattr(signal, "SIGPIPE", 13)
+    print("%s: error: cannot write to stdout: %s" % (prog, err.strerror or one_line(err)),
+          file=sys.stderr)
+    return 1
+
+
+def _stdout_to_devnull():
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # replaced by an object without a file
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def interrupted():
@@ -132,12 +202,12 @@ def real(minimum=None, maximum=None):
 # Output files
 
 
-def check_output(path, suffix):
+def check_output(path, suffix, inputs=()):
     """Refuse an output path that cannot be written, before any work is done.
 
     Every command checks its ``--output`` here, so the same mistake gets the same
     message: the directory is checked first, then that `path` is no directory, then
-    the extension.
+    the extension, then that it is none of the command's input files.
 
     Parameters
     ----------
@@ -145,20 +215,85 @@ def check_output(path, suffix):
         The output path given on the command line.
     suffix : str
         The required extension, compared case-insensitively (".npz", ".png"), or "".
+    inputs : list of (str, str or None)
+        The command's input files, as for :func:`check_not_input`.
 
     Raises
     ------
     UsageError
-        If the directory does not exist, `path` is a directory, or the extension
-        is wrong.
+        If the directory does not exist, `path` is a directory, the extension is
+        wrong, or `path` is one of `inputs`.
     """
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
-        raise UsageError("the directory of --output must exist, got %s" % parent)
+        raise UsageError("the directory of --output must exist, got %s" % quote_path(parent))
     if os.path.isdir(path):
-        raise UsageError("--output must be a file, got the directory %s" % path)
+        raise UsageError("--output must be a file, got the directory %s" % quote_path(path))
     if suffix and not path.lower().endswith(suffix.lower()):
-        raise UsageError("--output must end with %s, got %r" % (suffix, path))
+        raise UsageError("--output must end with %s, got %s" % (suffix, quote_path(path)))
+    check_not_input(path, inputs)
+
+
+def check_not_input(output, inputs):
+    """Refuse an output that is one of the command's input files, before any work is done.
+
+    Parameters
+    ----------
+    output : str
+        The ``--output`` path.
+    inputs : list of (str, str or None)
+        (what, path) of each input file, ``what`` as a message names it ("--prototypes",
+        "IMAGE"); None paths are ignored.
+
+    Raises
+    ------
+    UsageError
+        If `output` is the same file as an input (after following links).
+    """
+    if not os.path.exists(output):
+        return
+    for what, path in inputs:
+        if path is None:
+            continue
+        with contextlib.suppress(OSError):
+            if os.path.samefile(path, output):
+                raise UsageError("--output %s is the %s file %s; writing it would lose that "
+                                 "input: give another --output"
+                                 % (quote_path(output), what, quote_path(path)))
+
+
+def read_input(path, option, reader):
+    """Read the file `path` given as `option` with `reader` (a :mod:`glimpse.files` reader).
+
+    Parameters
+    ----------
+    path : str
+        The file named on the command line.
+    option : str
+        The option that named it ("--prototypes", "--patches").
+    reader : callable
+        Called with `path`; returns what the file holds.
+
+    Returns
+    -------
+    object
+        What `reader` returned.
+
+    Raises
+    ------
+    UsageError
+        If the file cannot be opened or is not what the option needs (damaged,
+        foreign, inconsistent): one line, "cannot read OPTION FILE: what is wrong".
+    """
+    from ..files import FileFormatError
+
+    try:
+        return reader(path)
+    except FileFormatError as err:
+        reason = err.reason
+    except OSError as err:
+        reason = err.strerror or one_line(err)
+    raise UsageError("cannot read %s %s: %s" % (option, quote_path(path), reason))
 
 
 @contextlib.contextmanager
@@ -332,13 +467,16 @@ def report_skipped(skipped):
     ----------
     skipped : list of (str, str)
         (path, reason) pairs, in the order of the images. Nothing is printed when empty.
+        Each path is shown by :func:`quote_path` and each reason on one line, so that
+        every report is one line whatever the names of the files.
     """
     skipped = list(skipped)
     for path, reason in skipped:
-        print("glimpse: skipped %s: %s" % (path, reason), file=sys.stderr)
+        print("glimpse: skipped %s: %s" % (quote_path(path), one_line(reason)),
+              file=sys.stderr)
     if skipped:
         print("glimpse: skipped %d image(s): %s"
-              % (len(skipped), ", ".join(p for p, _ in skipped)), file=sys.stderr)
+              % (len(skipped), ", ".join(quote_path(p) for p, _ in skipped)), file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,14 +8,15 @@ while a command works is reported as the failure of that work (one line, status 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 
 import numpy as np
 
-from ._common import (CommandError, UsageError, add_pool_options, check_output, integer,
-                      make_pool, output_file, report_skipped)
+from .. import files
+from ._common import (CommandError, UsageError, add_pool_options, check_output,
+                      echo, integer, make_pool, one_line, quote_path, read_input,
+                      report_skipped)
 
 __all__ = ["add_arguments"]
 
@@ -114,29 +115,34 @@ def _params_arguments(p):
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_params(args, base=None):
-    """The model parameters: `base` (a dict), updated by the --params file."""
+def _read_params(args, base=None, model=None):
+    """The model parameters: `base` (a dict), updated by the --params file.
+
+    `model` names the model class (default: the default model). A bad value read from
+    --params is a usage error naming --params; `base` must hold valid values already.
+    """
     from ..experiment import _models
 
     values = dict(base or {})
+    where = None if args.params is None else quote_path(args.params)
     if args.params is not None:
         try:
             with open(args.params) as f:
                 loaded = json.load(f)
         except OSError as err:
-            raise UsageError("cannot read --params %s: %s" % (args.params, err.strerror or err))
-        except ValueError as err:
-            raise UsageError("--params %s is not JSON: %s" % (args.params, err))
+            raise UsageError("cannot read --params %s: %s" % (where, err.strerror or err))
+        except (ValueError, RecursionError) as err:
+            raise UsageError("--params %s is not JSON: %s" % (where, one_line(err)))
         if not isinstance(loaded, dict):
             raise UsageError("--params %s must hold a JSON object, got %s"
-                             % (args.params, type(loaded).__name__))
+                             % (where, type(loaded).__name__))
         values.update(loaded)
-    cls = _models.model_class()
+    cls = _models.model_class(model)
     try:
         return cls.ParamClass(**values)
     except (ValueError, TypeError) as err:
         raise UsageError("bad model parameters%s: %s"
-                         % ("" if args.params is None else " in %s" % args.params, err))
+                         % ("" if where is None else " in --params %s" % where, err))
 
 
 def _corpus(args):
@@ -154,16 +160,8 @@ def _corpus(args):
 
 def _check_output(args):
     if args.output is not None:
-        check_output(args.output, ".npz")
-
-
-def _prototype_arrays(exp):
-    arrays = {}
-    for i, protos in enumerate(exp.prototypes):
-        arrays["prototypes_%d" % i] = protos
-        if exp.prototype_locations is not None:
-            arrays["locations_%d" % i] = exp.prototype_locations[i]
-    return arrays
+        check_output(args.output, ".npz", [("--params", args.params),
+                                           ("--prototypes", getattr(args, "prototypes", None))])
 
 
 def _imprint(args):
@@ -171,7 +169,6 @@ def _imprint(args):
     from ..experiment import _models
     from ..experiment.experiment import Experiment
     from ..experiment.prototypes import MakePrototypes
-    from ..util import npz
 
     _check_output(args)
     corpus = _corpus(args)
@@ -186,81 +183,81 @@ def _imprint(args):
     with make_pool(args) as pool:
         MakePrototypes(exp, args.num_prototypes, args.algorithm, pool=pool)
     report_skipped(exp.skipped)
-    arrays = _prototype_arrays(exp)
-    arrays.update(
-        image_paths=np.array(exp.corpus.paths, dtype=str),
-        params=np.array(json.dumps(model.params.AsDict())),
-        model=np.array(_models.model_name(model)),
-        algorithm=np.array(args.algorithm),
-        num_widths=np.int64(len(exp.prototypes)),
-        seed=np.int64(exp.seed),
-    )
-    with output_file(args.output) as f:
-        npz.savez(f, **arrays)
-    print("glimpse: wrote %s: %s prototypes of width %s (%s) from %d image(s), seed %d"
-          % (args.output, args.num_prototypes,
-             ", ".join(str(p.shape[-1]) for p in exp.prototypes), args.algorithm,
-             len(exp.corpus), exp.seed))
+    files.write_prototypes(
+        args.output, exp.prototypes, exp.prototype_locations, exp.corpus.paths,
+        model=_models.model_name(model), params=model.params.AsDict(), seed=exp.seed,
+        algorithm=args.algorithm)
+    echo("glimpse: wrote %s: %s prototypes of width %s (%s) from %d image(s), seed %d"
+         % (quote_path(args.output), args.num_prototypes,
+            ", ".join(str(p.shape[-1]) for p in exp.prototypes), args.algorithm,
+            len(exp.corpus), exp.seed))
 
 
 def _load_prototypes(args):
+    """The model of the --prototypes file (a prototypes file or a stored experiment),
+    its parameters updated by --params, with the prototypes as its S2 kernels."""
     from ..experiment import _models
 
+    stored = read_input(args.prototypes, "--prototypes",
+                        lambda path: files.read_prototypes(path))
+    params = _read_params(args, stored.params, stored.model)
+    model = _models.make_model(stored.model, params)
     try:
-        with np.load(args.prototypes, allow_pickle=False) as npz:
-            data = {key: npz[key] for key in npz.files}
-    except (OSError, ValueError, EOFError) as err:
-        raise UsageError("cannot read --prototypes %s: %s" % (args.prototypes, err))
-    if "num_widths" not in data or "params" not in data:
-        raise UsageError("--prototypes %s was not written by 'glimpse imprint'"
-                         % args.prototypes)
-    try:
-        stored = json.loads(str(data["params"]))
-        protos = [data["prototypes_%d" % i] for i in range(int(data["num_widths"]))]
-    except (ValueError, KeyError) as err:
-        raise UsageError("--prototypes %s is damaged: %s" % (args.prototypes, err))
-    params = _read_params(args, stored)
-    model = _models.make_model(str(data.get("model", "ml")), params)
-    try:
-        model.s2_kernels = protos
-    except (ValueError, TypeError) as err:
-        raise UsageError("the prototypes of %s do not fit the model parameters: %s"
-                         % (args.prototypes, err))
+        model.s2_kernels = stored.prototypes
+    except (ValueError, TypeError) as err:  # only --params can make them not fit
+        raise UsageError("the prototypes of --prototypes %s do not fit the model parameters "
+                         "of --params %s: %s" % (quote_path(args.prototypes),
+                                                 quote_path(args.params or ""), one_line(err)))
     return model
+
+
+def _feature_layers(model, names):
+    """The layers --layer names, each one whose value is an array (the input layer is not)."""
+    from ..experiment.features import ResolveLayers
+
+    usable = [x for x in model.LayerClass.AllLayers() if x.depends]
+    try:
+        layers = ResolveLayers(model, names)
+    except ValueError:
+        raise UsageError("--layer must name layers that make features (%s), got %s"
+                         % (", ".join(x.name for x in usable), " ".join(names))) from None
+    for layer in layers:
+        if layer not in usable:
+            raise UsageError("--layer %s holds the image given to the model, not features; "
+                             "the layers that make features are %s"
+                             % (layer.name, ", ".join(x.name for x in usable)))
+    return layers
 
 
 def _features(args):
     """``glimpse features``: one feature vector per corpus image, written as computed."""
-    from ..experiment.features import ResolveLayers, WriteFeatures
+    from ..experiment.features import NothingComputedError, WriteFeatures
 
     _check_output(args)
     corpus = _corpus(args)
     model = _load_prototypes(args)
+    layers = _feature_layers(model, args.layer)
     try:
-        layers = ResolveLayers(model, args.layer)
-    except ValueError as err:
-        raise UsageError(str(err))
-    with make_pool(args) as pool:
-        kept, skipped = WriteFeatures(
-            args.output, model, corpus.paths, layers, pool=pool,
-            progress=not args.quiet and sys.stderr.isatty(),
-            extra={"labels": corpus.labels,
-                   "class_names": np.array(corpus.class_names, dtype=str),
-                   "layers": np.array([x.name for x in layers], dtype=str)})
+        with make_pool(args) as pool:
+            kept, skipped = WriteFeatures(
+                args.output, model, corpus.paths, layers, pool=pool,
+                progress=not args.quiet and sys.stderr.isatty(),
+                labels=corpus.labels, class_names=corpus.class_names)
+    except NothingComputedError as err:  # nothing written: a previous file is kept
+        report_skipped([(corpus.paths[i], r) for i, r in err.skipped])
+        raise CommandError("no image of the corpus could be computed; %s not written"
+                           % quote_path(args.output)) from None
     report_skipped([(corpus.paths[i], r) for i, r in skipped])
-    if not kept.any():
-        if os.path.exists(args.output):
-            os.unlink(args.output)
-        raise CommandError("no image of the corpus could be computed")
-    print("glimpse: wrote %s: features of %d image(s) from %s"
-          % (args.output, int(kept.sum()), ", ".join(x.name for x in layers)))
+    echo("glimpse: wrote %s: features of %d image(s) from %s"
+         % (quote_path(args.output), int(kept.sum()), ", ".join(x.name for x in layers)))
 
 
 def _evaluate(args):
     """``glimpse evaluate``: split, prototypes, features, classifier; print the score."""
     from ..experiment import _models
     from ..experiment._sklearn import require_sklearn
-    from ..experiment.classify import CrossValidateClassifier, TrainAndTestClassifier
+    from ..experiment.classify import (CrossValidateClassifier, TrainAndTestClassifier,
+                                       check_folds)
     from ..experiment.experiment import ComputeActivation, Experiment, SplitCorpus
     from ..experiment.prototypes import MakePrototypes
     from ..experiment.store import StoreExperiment
@@ -268,6 +265,11 @@ def _evaluate(args):
     require_sklearn()
     _check_output(args)
     corpus = _corpus(args)
+    if args.cross_validate:  # refused before any work (checked again after skipped images)
+        try:
+            check_folds(corpus, args.folds)
+        except ValueError as err:
+            raise UsageError("--folds: %s" % err) from None
     model = _models.make_model(params=_read_params(args))
     exp = Experiment(model=model, corpus=corpus, seed=args.seed)
     progress = not args.quiet and sys.stderr.isatty()
@@ -296,17 +298,17 @@ def _evaluate(args):
         line += "  AUC %.4f" % ev.auc
     protos = ("%d %s prototypes" % (args.num_prototypes, args.algorithm)
               if exp.prototypes is not None else "no prototypes")
-    print("%s  (%s; %s, %s)" % (line, how, args.classifier, protos))
-    print("time: " + ", ".join("%s %.2f s" % s for s in stages))
+    echo("%s  (%s; %s, %s)" % (line, how, args.classifier, protos))
+    echo("time: " + ", ".join("%s %.2f s" % s for s in stages))
     if args.output:
         StoreExperiment(exp, args.output)
-        print("glimpse: wrote %s" % args.output)
+        echo("glimpse: wrote %s" % quote_path(args.output))
 
 
 def _params(args):
     """``glimpse params``: the model parameters as JSON."""
     params = _read_params(args)
-    print(json.dumps(params.AsDict(), indent=2))
+    echo(json.dumps(params.AsDict(), indent=2))
 
 
 _ARGUMENTS = {"imprint": _imprint_arguments, "features": _features_arguments,

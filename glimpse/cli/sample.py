@@ -10,11 +10,12 @@ import numpy as np
 
 from ..backends import InputLoadError, InputSizeError, InputSource
 from ..models.base import Layer, Model, Params, SamplePatches
+from .. import files
 from ..util import _allocator, _checks, npz
 from ..util.imagefiles import WalkImages
 from ._common import (CommandError, UsageError, add_pool_options, add_resize_options,
-                      check_output, integer, load_reason, make_pool, output_file,
-                      progress_bar, report_skipped, set_max_pixels, side)
+                      check_output, echo, integer, load_reason, make_pool,
+                      progress_bar, quote_path, report_skipped, set_max_pixels, side)
 
 __all__ = ["add_arguments", "run", "collect_images"]
 
@@ -81,12 +82,6 @@ def collect_images(paths):
     return images
 
 
-def _version():
-    from .. import __version__
-
-    return __version__
-
-
 @functools.lru_cache(maxsize=4)
 def _sample_model(params, backend):
     """The model a worker samples with, made once per worker for each job's settings.
@@ -126,7 +121,8 @@ def run(args):
 
 
 def _sample(args, cleanup):
-    check_output(args.output, ".npz")
+    check_output(args.output, ".npz",
+                 [("IMAGE", path) for path in args.images if not os.path.isdir(path)])
     params = dict(
         image_resize_method=args.resize_method,
         image_resize_length=args.resize_length,
@@ -146,7 +142,8 @@ def _sample(args, cleanup):
         seed = int(np.random.SeedSequence().entropy % 2**63)
     images = collect_images(args.images)
     if not images:
-        raise UsageError("no image files found in %s" % " ".join(args.images))
+        raise UsageError("no image files found in %s"
+                         % " ".join(quote_path(p) for p in args.images))
     set_max_pixels(args.max_pixels)
     _allocator.retain_freed_memory()  # every image reuses the buffers of the one before
     children = np.random.SeedSequence(seed).spawn(len(images))
@@ -186,31 +183,17 @@ def _sample(args, cleanup):
     # a failed run writes nothing: a previous file at the output path is kept
     if skipped and args.strict:
         raise CommandError("--strict and %d image(s) skipped; %s not written"
-                           % (len(skipped), args.output))
+                           % (len(skipped), quote_path(args.output)))
     if not kept:
-        raise CommandError("no image could be sampled; %s not written" % args.output)
+        raise CommandError("no image could be sampled; %s not written"
+                           % quote_path(args.output))
     end = len(kept) * n  # the rows written: the arrays were sized for every image
     locations, image_index = locations[:end], image_index[:end]
-    with output_file(args.output) as f:  # streamed from the spool and the arrays
-        npz.savez(
-            f,
-            patches=patches,
-            locations=locations,
-            image_index=image_index,
-            image_paths=np.array(images, dtype=str),
-            image_realpaths=np.array([os.path.realpath(p) for p in images], dtype=str),
-            skipped_paths=np.array([p for p, _ in skipped], dtype=str),
-            skipped_reasons=np.array([r for _, r in skipped], dtype=str),
-            seed=np.int64(seed),
-            num_patches=np.int64(args.num_patches),
-            width=np.int64(w),
-            resize_method=np.array(args.resize_method),
-            resize_length=np.int64(args.resize_length),
-            aspect_ratio=np.float64(args.aspect_ratio),
-            exact=np.bool_(args.exact),
-            glimpse_version=np.array(_version()),
-        )
-    print(
+    files.write_patches(  # streamed from the spool and the arrays
+        args.output, patches, locations, image_index, images,
+        [os.path.realpath(p) for p in images], skipped, seed=seed,
+        num_patches=args.num_patches, width=w, exact=args.exact, params=params)
+    echo(
         "glimpse: wrote %s: %d patches of %dx%d from %d of %d image(s), seed %d"
-        % (args.output, len(patches), w, w, len(kept), len(images), seed)
+        % (quote_path(args.output), len(patches), w, w, len(kept), len(images), seed)
     )

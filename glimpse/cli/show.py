@@ -7,13 +7,9 @@ when ``glimpse show`` runs.
 from __future__ import annotations
 
 import argparse
-import json
-import zipfile
-import zlib
 
-import numpy as np
-
-from ._common import CommandError, UsageError, check_output, integer, output_file, side
+from ._common import (CommandError, UsageError, check_output, echo, integer,
+                      one_line, output_file, quote_path, read_input, side)
 
 __all__ = ["add_arguments", "run", "LoadPrototypes"]
 
@@ -43,9 +39,9 @@ def add_arguments(name, parser):
                         help="retina, S1, C1 or S2")
     parser.add_argument("--kernels", action="store_true", help="tile the S1 Gabor kernels")
     parser.add_argument("--prototypes", metavar="FILE", default=None,
-                        help="S2 prototypes: a .npy array (n, bands, k, k), or an .npz holding "
-                        "prototypes_0, prototypes_1, ... (as an experiment file does); shown "
-                        "alone, or used for --layer S2")
+                        help="S2 prototypes: a file of 'glimpse imprint', a stored experiment, "
+                        "a .npy array (n, bands, k, k), or an .npz holding prototypes_0, "
+                        "prototypes_1, ...; shown alone, or used for --layer S2")
     parser.add_argument("--num-scales", type=integer(0, 2**31 - 1), default=None,
                         help="scales of the model (default: the model's, 0: all that fit)")
     parser.add_argument("--num-prototypes", type=side, default=8,
@@ -66,63 +62,38 @@ def LoadPrototypes(path):
     Parameters
     ----------
     path : str
-        A ``.npy`` file holding one array (n, bands, k, k), or an ``.npz`` file
-        holding ``prototypes_0``, ``prototypes_1``, ... (one per S2 kernel
-        width, as ``glimpse imprint`` and experiment files store them) or a single
-        ``prototypes`` array.
+        A prototypes file (``glimpse imprint``), a stored experiment, a ``.npy``
+        file holding one array (n, bands, k, k), or an ``.npz`` file holding
+        ``prototypes_0``, ``prototypes_1``, ... (one per S2 kernel width) or a single
+        ``prototypes`` array (see :func:`glimpse.files.read_prototypes` with
+        ``bare=True``).
 
     Returns
     -------
     prototypes : list of ndarray
         One float32 array (n, bands, k, k) per kernel width.
     params : dict
-        The model parameters recorded in the file (its JSON ``params``, or the
-        ``params`` of its JSON ``metadata``); empty when there are none.
+        The model parameters recorded in the file; empty when there are none.
 
     Raises
     ------
     ValueError
         If the file cannot be read, holds no prototypes, or holds values that are not
-        finite or out of float32 range.
+        finite or out of float32 range (a :class:`glimpse.files.FileFormatError`).
     """
-    params = {}
+    from .. import files
+
     try:
-        data = np.load(path, allow_pickle=False)
-        if isinstance(data, np.ndarray):
-            arrays = [data]
-        else:
-            with data:
-                arrays, params = _read_npz(data)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
-        raise ValueError("cannot read prototypes from %s: %s" % (path, err)) from None
-    if not arrays:
-        raise ValueError("%s holds no prototypes (no prototypes_0 or prototypes array)" % path)
-    for a in arrays:
-        if a.ndim != 4 or a.dtype.kind not in "iuf" or 0 in a.shape:
-            raise ValueError("prototypes in %s must be non-empty real arrays (n, bands, k, k), "
-                             "got shape %r dtype %s" % (path, a.shape, a.dtype))
-        bad = ~(np.abs(a.astype(np.float64)) <= np.finfo(np.float32).max)  # NaN is bad too
-        if bad.any():
-            raise ValueError("prototypes in %s must hold finite values within float32 range, "
-                             "got %r" % (path, a[bad][0].item()))
-    return [a.astype(np.float32) for a in arrays], params
+        stored = files.read_prototypes(path, bare=True)
+    except OSError as err:
+        raise files.FileFormatError(path, err.strerror or one_line(err)) from None
+    return stored.prototypes, stored.params
 
 
-def _read_npz(data):
-    prefix = "prototypes_"
-    keys = sorted((k for k in data.files if k.startswith(prefix) and k[len(prefix):].isdigit()),
-                  key=lambda k: int(k[len(prefix):]))
-    if not keys and "prototypes" in data.files:
-        keys = ["prototypes"]
-    params = {}
-    try:
-        if "params" in data.files:  # written by 'glimpse imprint'
-            params = dict(json.loads(str(data["params"])))
-        elif "metadata" in data.files:  # an experiment file
-            params = dict(json.loads(str(data["metadata"])).get("params") or {})
-    except (ValueError, TypeError, AttributeError):
-        params = {}
-    return [data[k] for k in keys], params
+def _read_prototypes(path):
+    from .. import files
+
+    return files.read_prototypes(path, bare=True)
 
 
 def _params_for(recorded, prototypes, num_scales):
@@ -146,17 +117,16 @@ def run(args):
     from ..prototypes import ImprintS2Prototypes
     from ..util import show
 
-    check_output(args.output, ".png")  # refused before any work
+    check_output(args.output, ".png", [("IMAGE", args.image), ("--prototypes", args.prototypes)])
     if args.layer is None and not args.kernels and args.prototypes is None:
         raise UsageError("give --layer, --kernels or --prototypes")
-    if args.kernels and args.layer is not None:
-        raise UsageError("--kernels and --layer draw different pictures; give one")
+    if args.kernels and (args.layer is not None or args.prototypes is not None):
+        raise UsageError("--kernels draws the S1 kernels alone; give it without %s"
+                         % ("--layer" if args.layer is not None else "--prototypes"))
     prototypes, recorded = None, {}
     if args.prototypes is not None:
-        try:
-            prototypes, recorded = LoadPrototypes(args.prototypes)
-        except ValueError as err:
-            raise CommandError(str(err)) from None
+        stored = read_input(args.prototypes, "--prototypes", _read_prototypes)
+        prototypes, recorded = stored.prototypes, stored.params
     try:
         params = _params_for(recorded, prototypes, args.num_scales)
         model = ml.Model(params=params)
@@ -186,4 +156,5 @@ def run(args):
                                  max_columns=args.max_columns)
     with output_file(args.output) as f:  # an existing file is replaced only by a complete one
         picture.save(f, format="PNG")
-    print("glimpse: wrote %s (%dx%d)" % (args.output, picture.width, picture.height))
+    echo("glimpse: wrote %s (%dx%d)" % (quote_path(args.output), picture.width,
+                                        picture.height))

@@ -133,6 +133,34 @@ def TrainAndTestClassifier(exp, learner=None, score="accuracy", train_size=0.5):
     return evaluation
 
 
+def check_folds(corpus, num_folds):
+    """`num_folds`, checked to fold `corpus` (at most the size of its smallest class).
+
+    Raises
+    ------
+    TypeError
+        If `num_folds` is not an integer.
+    ValueError
+        If it is not in [2, size of the smallest class], or a class has fewer than 2
+        images; the message gives the size of each class.
+    """
+    counts = np.bincount(corpus.labels, minlength=len(corpus.class_names))
+    smallest = int(counts[counts > 0].min())
+    sizes = ", ".join("%s %d" % (name, n) for name, n in zip(corpus.class_names, counts)
+                      if n > 0)
+    if smallest < 2:
+        raise ValueError("cross-validation needs at least 2 images in every class (2 folds at "
+                         "least, each holding an image of every class); the smallest class "
+                         "has %d image(s) (%s)" % (smallest, sizes))
+    try:
+        return _checks.integer(num_folds, "num_folds", 2, smallest)
+    except ValueError as err:
+        need = ("" if not num_folds > smallest else
+                ", and %d folds need %d images in every class" % (num_folds, num_folds))
+        raise ValueError("%s: the smallest class has %d image(s) (%s)%s"
+                         % (err, smallest, sizes, need)) from None
+
+
 def CrossValidateClassifier(exp, num_folds=10, learner=None, score="accuracy", rng=None):
     """Score a classifier by stratified k-fold cross-validation over all the images.
 
@@ -157,11 +185,7 @@ def CrossValidateClassifier(exp, num_folds=10, learner=None, score="accuracy", r
     from sklearn.model_selection import StratifiedKFold
 
     y = exp.corpus.labels
-    smallest = int(np.bincount(y)[np.bincount(y) > 0].min())
-    try:
-        num_folds = _checks.integer(num_folds, "num_folds", 2, smallest)
-    except ValueError as err:
-        raise ValueError("%s: the smallest class has %d image(s)" % (err, smallest)) from None
+    num_folds = check_folds(exp.corpus, num_folds)
     start = time.perf_counter()
     rng = exp.rng("classifier") if rng is None else _random.generator(rng)
     folds = StratifiedKFold(num_folds, shuffle=True, random_state=int(rng.integers(2**31)))

@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from ..util import _checks
+from ..util.fileio import quote_path
 from ..util.imagefiles import WalkImages
 
 __all__ = [
@@ -81,18 +82,20 @@ class Corpus:
 def _images_in(directory):
     """Image files under `directory`, sorted (:func:`glimpse.util.imagefiles.WalkImages`)."""
     if not os.path.isdir(directory):
-        raise ValueError("corpus directory %s does not exist or is not a directory" % directory)
+        raise ValueError("corpus directory %s does not exist or is not a directory"
+                         % quote_path(directory))
     return WalkImages(directory)
 
 
 def _class_dirs(root):
     if not os.path.isdir(root):
-        raise ValueError("corpus directory %s does not exist or is not a directory" % root)
+        raise ValueError("corpus directory %s does not exist or is not a directory"
+                         % quote_path(root))
     names = sorted(d for d in os.listdir(root)
                    if not d.startswith(".") and os.path.isdir(os.path.join(root, d)))
     if len(names) < 2:
         raise ValueError("corpus %s must hold a sub-directory per class (two or more), "
-                         "got %d" % (root, len(names)))
+                         "got %d" % (quote_path(root), len(names)))
     return [os.path.join(root, n) for n in names]
 
 
@@ -121,7 +124,7 @@ def ReadCorpusSubdirs(class_dirs, class_names=None):
     for label, directory in enumerate(class_dirs):
         images = _images_in(directory)
         if not images:
-            raise ValueError("class directory %s holds no image files" % directory)
+            raise ValueError("class directory %s holds no image files" % quote_path(directory))
         paths.extend(images)
         labels.extend([label] * len(images))
     return Corpus(paths, labels, class_names)

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 from ..util import _checks, npz
-from ..util.fileio import atomic_write
+from ..util.fileio import atomic_write, quote_path
 
 #: The version of every format's layout written by this glimpse; the readers read it and
 #: version 1 (the layouts of glimpse 0.1.0).
@@ -33,33 +33,6 @@ _LEGACY_EXPERIMENT = "glimpse-experiment"
 _MAX_DEFLATE_RATIO = 1100
 
 _INT64_MAX = 2**63 - 1
-
-
-def quote_path(path) -> str:
-    """`path` as it is shown in a message: as it is, or quoted and escaped when needed.
-
-    Parameters
-    ----------
-    path : str, bytes or os.PathLike
-
-    Returns
-    -------
-    str
-        The path itself when it is printable (no newline, tab or other control
-        character, no undecodable byte); else its ``repr``, which escapes those, so
-        that a message naming it stays on one line.
-
-    Examples
-    --------
-    >>> quote_path("images/a.png")
-    'images/a.png'
-    >>> print(quote_path("bad\\nname.png"))
-    'bad\\nname.png'
-    """
-    text = os.fspath(path)
-    if isinstance(text, bytes):
-        text = os.fsdecode(text)
-    return text if text.isprintable() else repr(text)
 
 
 class FileFormatError(ValueError):

@@ -164,7 +164,7 @@ def _patches(contents, version):
     if version == 1:
         contents.meta = _legacy_patches_meta(contents)
     width = contents.field("width", lambda v, n: _checks.integer(v, n, 1))
-    count = contents.field("num_patches", lambda v, n: _checks.integer(v, n, 1),
+    count = contents.field("num_patches", lambda v, n: _checks.integer(v, n, 0),
                            optional=version == 1, default=None)
     seed = contents.field("seed", _seed, optional=version == 1)
     exact = contents.field("exact", _boolean, optional=version == 1, default=False)
@@ -181,7 +181,7 @@ def _patches(contents, version):
         contents.indices("image_index", image_index, len(image_paths), "image indices")
     if not isinstance(locations, npz.RowSpool) and rows and locations.min() < 0:
         contents.fail("locations must hold coordinates >= 0, got %d" % locations.min())
-    if count is not None and rows % count:
+    if count is not None and (rows % count if count else rows):
         contents.fail("patches must be num_patches (%d) per image, got %d rows"
                       % (count, rows))
     return dict(glimpse_version=contents.meta.get("glimpse_version"), patches=patches,

@@ -14,11 +14,40 @@ import os
 import tempfile
 from typing import IO, Iterator
 
-__all__ = ["atomic_write", "TEMP_PREFIX"]
+__all__ = ["atomic_write", "quote_path", "TEMP_PREFIX"]
 
 #: Prefix of the temporary files :func:`atomic_write` creates (``.NAME.`` + random + ``.tmp``).
 TEMP_PREFIX = "."
 _TEMP_SUFFIX = ".tmp"
+
+
+def quote_path(path) -> str:
+    """`path` as it is shown in a message: as it is, or quoted and escaped when needed.
+
+    Every message of glimpse that names a file names it through this function.
+
+    Parameters
+    ----------
+    path : str, bytes or os.PathLike
+
+    Returns
+    -------
+    str
+        The path itself when it is printable (no newline, tab or other control
+        character, no undecodable byte) and not empty; else its ``repr``, which
+        escapes those, so that a message naming it stays on one line.
+
+    Examples
+    --------
+    >>> quote_path("images/a.png")
+    'images/a.png'
+    >>> print(quote_path("bad\\nname.png"))
+    'bad\\nname.png'
+    """
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    return text if text and text.isprintable() else repr(text)
 
 
 def _current_umask():

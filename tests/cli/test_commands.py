@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from glimpse import glab
+from glimpse import files, glab
 from glimpse.backends import InputSource
 from glimpse.models.base import Layer, Model, Params, SamplePatches
 
@@ -43,26 +43,26 @@ def test_sample_directory_matches_library(corpus, tmp_path):
               "--resize-method", "scale long edge", "--output", out)
     assert res.returncode == 0, res.stderr
     assert "Traceback" not in res.stderr
-    with np.load(out) as npz:
-        paths = [str(p) for p in npz["image_paths"]]
-        assert [os.path.relpath(p, corpus) for p in paths] == [
-            "a.jpg", "b.png", "corrupt.png", os.path.join("sub", "c.png"), "tiny.png"]
-        assert sorted(os.path.basename(p) for p in npz["skipped_paths"]) == [
-            "corrupt.png", "tiny.png"]
-        assert int(npz["seed"]) == 42 and int(npz["width"]) == 9
-        assert str(npz["resize_method"]) == "scale long edge"
-        assert int(npz["resize_length"]) == 48 and int(npz["num_patches"]) == 7
-        assert npz["patches"].dtype == np.float32 and npz["patches"].shape == (21, 9, 9)
-        assert list(npz["image_index"]) == [0] * 7 + [1] * 7 + [3] * 7
-        good = [paths[i] for i in (0, 1, 3)]
-        children = np.random.SeedSequence(42).spawn(len(paths))
-        model = Model(Params(image_resize_length=48, image_resize_method="scale long edge"))
-        for k, i in enumerate((0, 1, 3)):
-            patches, locs = SamplePatches(model, Layer.IMAGE, 7, 9,
-                                          InputSource(good[k], exact=False),
-                                          rng=np.random.default_rng(children[i]))
-            np.testing.assert_array_equal(npz["patches"][7 * k:7 * k + 7], patches)
-            np.testing.assert_array_equal(npz["locations"][7 * k:7 * k + 7], locs)
+    got = files.read_patches(out)
+    paths = got.image_paths
+    assert [os.path.relpath(p, corpus) for p in paths] == [
+        "a.jpg", "b.png", "corrupt.png", os.path.join("sub", "c.png"), "tiny.png"]
+    assert got.image_realpaths == [os.path.realpath(p) for p in paths]
+    assert sorted(os.path.basename(p) for p, _ in got.skipped) == ["corrupt.png", "tiny.png"]
+    assert (got.seed, got.width, got.num_patches, got.exact) == (42, 9, 7, False)
+    assert got.params == {"image_resize_method": "scale long edge", "image_resize_length": 48,
+                          "image_resize_aspect_ratio": Params().image_resize_aspect_ratio}
+    assert got.patches.dtype == np.float32 and got.patches.shape == (21, 9, 9)
+    assert list(got.image_index) == [0] * 7 + [1] * 7 + [3] * 7
+    good = [paths[i] for i in (0, 1, 3)]
+    children = np.random.SeedSequence(42).spawn(len(paths))
+    model = Model(Params(image_resize_length=48, image_resize_method="scale long edge"))
+    for k, i in enumerate((0, 1, 3)):
+        patches, locs = SamplePatches(model, Layer.IMAGE, 7, 9,
+                                      InputSource(good[k], exact=False),
+                                      rng=np.random.default_rng(children[i]))
+        np.testing.assert_array_equal(got.patches[7 * k:7 * k + 7], patches)
+        np.testing.assert_array_equal(got.locations[7 * k:7 * k + 7], locs)
     assert "corrupt.png" in res.stderr and "tiny.png" in res.stderr
     assert "skipped 2 image(s)" in res.stderr
 
@@ -77,10 +77,10 @@ def test_sample_exact_matches_library_on_paths(corpus, tmp_path):
     child = np.random.SeedSequence(3).spawn(1)[0]
     patches, locs = SamplePatches(model, Layer.IMAGE, 5, 9, str(jpg),
                                   rng=np.random.default_rng(child))
-    with np.load(out) as npz:
-        assert bool(npz["exact"])
-        np.testing.assert_array_equal(npz["patches"], patches)
-        np.testing.assert_array_equal(npz["locations"], locs)
+    got = files.read_patches(out)
+    assert got.exact
+    np.testing.assert_array_equal(got.patches, patches)
+    np.testing.assert_array_equal(got.locations, locs)
 
 
 def test_same_seed_same_file_whatever_workers(corpus, tmp_path):
@@ -124,12 +124,21 @@ def test_default_is_example_image(tmp_path):
     assert res.stderr == ""  # no progress bar when stderr is not a terminal
 
 
+def test_no_patches_per_image_is_a_file_prepare_reads(tmp_path):
+    out = tmp_path / "none.npz"
+    res = run("sample", "-n", 0, "-w", 5, "--seed", 3, "--output", out)
+    assert res.returncode == 0, res.stderr
+    got = files.read_patches(out)
+    assert got.num_patches == 0 and got.patches.shape == (0, 5, 5)
+    res = run("prepare", "--patches", out, "--output", tmp_path / "x.png")
+    assert res.returncode == 1 and "holds no patches of" in res.stderr, res.stderr
+
+
 def test_seed_recorded_when_not_given(tmp_path):
     out = tmp_path / "r.npz"
     assert run("sample", "-n", 2, "-w", 5, "-o", out).returncode == 0
-    with np.load(out) as npz:
-        seed = int(npz["seed"])
-        patches = npz["patches"]
+    seed = files.read_patches(out).seed
+    patches = files.read_patches(out).patches
     again = tmp_path / "again.npz"
     assert run("sample", "-n", 2, "-w", 5, "--seed", seed, "-o", again).returncode == 0
     with np.load(again) as npz:

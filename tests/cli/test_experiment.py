@@ -1,12 +1,15 @@
 import json
+import os
 
 import numpy as np
 import pytest
 
+from glimpse import files
 from glimpse.cli import main
-from glimpse.experiment import LoadExperiment
+from glimpse.experiment import LoadExperiment, ReadCorpus
 
 from ..experiment.conftest import small_model
+from ..files.conftest import DATA
 
 
 @pytest.fixture
@@ -57,7 +60,7 @@ def test_usage_errors(capsys, tmp_path, tiny_corpus):
         (["evaluate", tiny_corpus, "-o", tmp_path / "x" / "e.txt"],
          "glimpse evaluate: error: the directory of --output must exist, got"),
         (["evaluate", tiny_corpus, "-o", tmp_path / "e.txt"],
-         "glimpse evaluate: error: --output must end with .npz, got %r" % str(tmp_path / "e.txt")),
+         "glimpse evaluate: error: --output must end with .npz, got %s" % (tmp_path / "e.txt")),
         (["evaluate", tiny_corpus, "-o", tmp_path / "bright"],
          "glimpse evaluate: error: --output must be a file, got the directory %s"
          % (tmp_path / "bright")),
@@ -113,20 +116,53 @@ def test_imprint_then_features(capsys, tmp_path, tiny_corpus, params_file):
     status, out, err = _run(capsys, "imprint", tiny_corpus, "--params", params_file, "-n", 5,
                             "--seed", 1, "-o", protos)
     assert status == 0, err
-    with np.load(protos) as npz:
-        assert npz["prototypes_0"].shape[0] == 5 and npz["locations_0"].shape == (5, 4)
-        assert int(npz["seed"]) == 1
+    stored = files.read_prototypes(protos)
+    assert stored.format == "glimpse.prototypes" and stored.seed == 1
+    assert stored.prototypes[0].shape[0] == 5 and stored.locations[0].shape == (5, 4)
+    assert stored.params == small_model().params.AsDict() and stored.algorithm == "imprint"
+    assert stored.image_paths == ReadCorpus(str(tiny_corpus)).paths
     features = tmp_path / "features.npz"
     (tiny_corpus / "bright" / "03b.png").write_bytes(b"broken")
     status, out, err = _run(capsys, "features", tiny_corpus, "--prototypes", protos, "-o",
                             features, "-q")
     assert status == 0, err
     assert "skipped" in err and "03b.png: unreadable" in err
-    with np.load(features) as npz:
-        assert npz["features"].shape == (12, 5) and npz["kept"].sum() == 12
-        assert not npz["kept"][4] and npz["skipped_paths"][0].endswith("03b.png")
-        assert npz["labels"].tolist() == [0] * 7 + [1] * 6
-        assert npz["layers"].tolist() == ["C2"]
+    got = files.read_features(features)
+    assert got.features.shape == (12, 5) and got.kept.sum() == 12
+    assert not got.kept[4] and got.skipped[0][0].endswith("03b.png")
+    assert got.labels.tolist() == [0] * 7 + [1] * 6 and got.class_names == ["bright", "dark"]
+    assert got.layers == ["C2"] and got.params == stored.params and got.extra == {}
     status, _, err = _run(capsys, "features", tiny_corpus, "--prototypes", features, "-o",
                           tmp_path / "f2.npz")
-    assert status == 2 and "not written by 'glimpse imprint'" in err
+    assert status == 2 and len(err.splitlines()) == 1
+    assert "cannot read --prototypes %s: it is a glimpse.features file" % features in err
+
+
+def test_features_takes_the_prototypes_of_a_stored_experiment(capsys, tmp_path, tiny_corpus,
+                                                              params_file):
+    stored = tmp_path / "exp.npz"
+    status, _, err = _run(capsys, "evaluate", tiny_corpus, "--params", params_file, "-n", 3,
+                          "--seed", 2, "-o", stored, "-q")
+    assert status == 0, err
+    exp = LoadExperiment(stored)
+    out = tmp_path / "f.npz"
+    status, _, err = _run(capsys, "features", tiny_corpus, "--prototypes", stored, "-o", out,
+                          "-q")
+    assert status == 0, err
+    got = files.read_features(out)
+    assert got.kept.all() and got.params == exp.model.params.AsDict()
+    # the features of the stored experiment, which were computed with the same prototypes
+    np.testing.assert_allclose(got.features, exp.features, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["prototypes-0.1.0.npz", "experiment-0.1.0.npz"])
+def test_features_takes_the_prototypes_of_files_of_glimpse_0_1_0(capsys, tmp_path,
+                                                                 tiny_corpus, name):
+    path = os.path.join(DATA, name)
+    stored = files.read_prototypes(path)
+    out = tmp_path / "f.npz"
+    status, _, err = _run(capsys, "features", tiny_corpus, "--prototypes", path, "-o", out, "-q")
+    assert status == 0, err
+    got = files.read_features(out)
+    assert got.features.shape == (12, sum(len(p) for p in stored.prototypes))
+    assert got.params["s2_kwidth"] == stored.params["s2_kwidth"]

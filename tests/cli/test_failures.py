@@ -19,6 +19,8 @@ from glimpse.cli.sample import collect_images
 from glimpse.util import npz
 from glimpse.util._memory import MEMORY_LIMIT
 
+from ..files.conftest import DATA, edited
+
 ENV = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0", OPENBLAS_NUM_THREADS="1")
 
 
@@ -271,34 +273,47 @@ def test_prepare_from_another_directory_matches_by_real_path(sampled, tmp_path, 
     assert res.returncode == 0, res.stderr
 
 
-def _edited(sampled, tmp_path, **changes):
-    with np.load(sampled / "p.npz") as npz:
-        data = {k: npz[k] for k in npz.files}
-    data.update(changes)
-    path = tmp_path / "edited.npz"
-    np.savez(path, **data)
-    return path
+_SAMPLED_PARAMS = {"image_resize_method": "scale short edge", "image_resize_length": 40,
+                   "image_resize_aspect_ratio": 1.0}
 
 
-@pytest.mark.parametrize("changes, status, words", [
-    (dict(width=np.int64(-3)), 2, "width must be >= 1, got -3"),
-    (dict(width=np.float64(6.5)), 2, "width must be a single integer"),
-    (dict(resize_method=np.array("bogus")), 2, "resize_method must be one of"),
-    (dict(aspect_ratio=np.float64("nan")), 2, "aspect_ratio must be a finite number"),
-    (dict(resize_length=np.int64(0)), 2, "resize_length must be >= 1, got 0"),
-    (dict(locations=np.zeros((4, 2), np.int64)), 2, "locations must be"),
-    (dict(image_index=np.zeros(3, np.int64)), 2, "image_index must be"),
-    (dict(image_paths=np.zeros(1)), 2, "image_paths must be"),
-    (dict(locations=np.array([[0, 10**6, 10**6]] * 4)), 1, "lies outside"),
-    (dict(locations=np.array([[0, -5, 0]] * 4)), 1, "lies outside"),
-    (dict(locations=np.array([[3, 0, 0]] * 4)), 1, "lies outside"),
+@pytest.mark.parametrize("meta, changes, status, words", [
+    (dict(width=-3), {}, 2, "width must be an integer >= 1, got -3"),
+    (dict(width=6.5), {}, 2, "width must be an integer"),
+    (dict(params=dict(_SAMPLED_PARAMS, image_resize_method="bogus")), {}, 2,
+     "image_resize_method"),
+    (dict(params=dict(_SAMPLED_PARAMS, image_resize_aspect_ratio=float("nan"))), {}, 2,
+     "image_resize_aspect_ratio"),
+    (dict(params=dict(_SAMPLED_PARAMS, image_resize_length=0)), {}, 2, "image_resize_length"),
+    (dict(params=dict(_SAMPLED_PARAMS, bogus=1)), {}, 2, "bogus"),
+    (dict(format="glimpse.features"), {}, 2, "features"),
+    ({}, dict(locations=np.zeros((4, 2), np.int64)), 2, "locations must be"),
+    ({}, dict(image_index=np.zeros(3, np.int64)), 2, "image_index must be"),
+    ({}, dict(image_index=np.full(4, 7)), 2, "image_index must hold image indices in [0, 1)"),
+    ({}, dict(image_paths=np.zeros(1)), 2, "image_paths must be"),
+    ({}, dict(locations=np.array([[0, -5, 0]] * 4)), 2, "locations must hold coordinates >= 0"),
+    ({}, dict(locations=np.array([[0, 10**6, 10**6]] * 4)), 1, "lies outside"),
+    ({}, dict(locations=np.array([[3, 0, 0]] * 4)), 1, "lies outside"),
 ])
-def test_prepare_refuses_a_bad_patch_file(sampled, tmp_path, changes, status, words, invoke):
-    npz = _edited(sampled, tmp_path, **changes)
+def test_prepare_refuses_a_bad_patch_file(sampled, tmp_path, meta, changes, status, words,
+                                          invoke):
+    path = edited(sampled / "p.npz", tmp_path / "edited.npz", meta, **changes)
     out = tmp_path / "out.png"
-    res = invoke("prepare", sampled / "b.png", "--patches", npz, "-o", out)
-    assert words in one_line_error(res, status)
+    res = invoke("prepare", sampled / "b.png", "--patches", path, "-o", out)
+    line = one_line_error(res, status)
+    assert words in line
+    if status == 2:
+        assert "error: cannot read --patches %s: " % path in line
     assert not out.exists() and temporaries(tmp_path) == []
+
+
+def test_prepare_reads_a_patch_file_of_glimpse_0_1_0(sampled, tmp_path, invoke):
+    old = os.path.join(DATA, "patches-0.1.0.npz")  # sampled with --resize-length 48
+    res = invoke("prepare", sampled / "b.png", "--patches", old, "--resize-length", 40,
+                 "-o", tmp_path / "x.png")
+    assert "--resize-length 40 differs from 48 used for --patches" in one_line_error(res, 2)
+    res = invoke("prepare", sampled / "b.png", "--patches", old, "-o", tmp_path / "x.png")
+    assert "holds no patches of" in one_line_error(res, 1)
 
 
 @pytest.mark.parametrize("content", ["npy", "text", "zip", "truncated"])
@@ -318,7 +333,7 @@ def test_prepare_refuses_a_file_that_is_not_a_patch_file(sampled, tmp_path, cont
         path.write_bytes((sampled / "p.npz").read_bytes()[:300])
     out = tmp_path / "out.png"
     line = one_line_error(invoke("prepare", sampled / "b.png", "--patches", path, "-o", out), 2)
-    assert str(path) in line
+    assert "cannot read --patches %s: " % path in line
     assert not out.exists()
 
 
@@ -401,7 +416,7 @@ def test_show_refuses_a_damaged_prototype_file(tmp_path, invoke, content):
     path = tmp_path / "protos.npz"
     path.write_bytes(content)
     res = invoke("show", "--prototypes", path, "-o", tmp_path / "s.png")
-    assert "cannot read prototypes" in one_line_error(res, 1)
+    assert "cannot read --prototypes %s: " % path in one_line_error(res, 2)
     assert not (tmp_path / "s.png").exists()
 
 

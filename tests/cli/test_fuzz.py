@@ -1,10 +1,13 @@
-"""Fuzzing the glimpse command: random argument vectors and corrupt image files.
+"""Fuzzing the glimpse command: random argument vectors, corrupt image files, and for the
+experiment commands random corpora, --params and --prototypes files.
 
-Every run must end with status 0, 1, 2 or 130, report errors on stderr in lines of
-its own (never a traceback or an unexpected error), and leave no temporary file.
+Every run must end with status 0, 1, 2 or 130 (the experiment commands: 0, 1 or 2),
+report errors on stderr in lines of its own (at most one error line; never a traceback
+or an unexpected error), and leave no temporary file.
 """
 
 import io
+import json
 import os
 import tempfile
 import warnings
@@ -158,5 +161,182 @@ def test_fuzz_the_command_line(workdir, invoke):
             assert lines or res.returncode == 0, argv
             left = [n for _, _, names in os.walk(here) for n in names if n.endswith(".tmp")]
             assert left == [], argv
+
+    check()
+
+
+# --- the experiment commands ------------------------------------------------------------------
+
+#: Values of the model parameters to draw, on top of a small model; a few of each kind of
+#: mistake (wrong type, out of range, unknown name), none so costly it slows the run.
+PARAM_VALUES = {
+    "image_resize_method": ["scale short edge", "scale and crop", "none", "bogus", 3],
+    "image_resize_length": [16, 32, 64, 0, -1, 10**7, 2.5, "64"],
+    "image_resize_aspect_ratio": [1.0, 0.5, 0, -1, float("nan")],
+    "retina_enabled": [True, False, 1, "yes"],
+    "s1_kwidth": [3, 11, 0, 64],
+    "s1_num_orientations": [1, 2, 8, 0, -3],
+    "s1_operation": ["NormDotProduct", "DotProduct", "bogus"],
+    "c1_kwidth": [3, 11, 0, 64],
+    "c1_sampling": [1, 5, 0],
+    "s2_kwidth": [[3], [3, 5], [], [0], [100], "x", 5],
+    "s2_operation": ["Rbf", "NormRbf", "DotProduct", "NormDotProduct", "bogus"],
+    "s2_beta": [5.0, 0.0, -1.0, float("inf")],
+    "num_scales": [1, 2, 3, 0, -1, 50],
+    "scale_factor": [1.19, 1.0, 0.5, 2.0],
+    "no_such_param": [1],
+}
+BASE_PARAMS = {"image_resize_length": 48, "num_scales": 2, "s2_kwidth": [3]}
+
+
+@st.composite
+def params_files(draw):
+    """The text of a --params file: mostly the small model with a few values changed."""
+    kind = draw(st.integers(0, 14))
+    if kind == 0:
+        return draw(st.sampled_from(["", "{", "[1, 2]", "null", "3", '"x"', "[" * 5000,
+                                     "{\"s2_kwidth\": " + "[" * 3000 + "]" * 3000 + "}"]))
+    values = dict(BASE_PARAMS)
+    for _ in range(draw(st.integers(0, 2))):
+        name = draw(st.sampled_from(sorted(PARAM_VALUES)))
+        values[name] = draw(st.sampled_from(PARAM_VALUES[name]))
+    return json.dumps(values)
+
+
+#: Option values: the first few of each list are good, the rest are mistakes.
+EXPERIMENT_VALUES = {
+    "-n": (["1", "3"], ["0", "-1", "x", "1000"]),
+    "--seed": (["0", "7"], ["-1", str(2**63)]),
+    "--kernel-width": (["3", "3 5"], ["0", "x", "100"]),
+    "--algorithm": (["imprint", "uniform", "shuffle", "histogram", "normal", "kmeans"],
+                    ["bogus"]),
+    "--layer": (["C2", "C1", "S2", "image", "C2 C1"], ["source", "bogus"]),
+    "--folds": (["2", "3"], ["1", "10", "x"]),
+    "--classifier": (["svm", "logreg"], ["bogus"]),
+    "--workers": (["1", "2"], ["0"]),
+    "--pool": (["serial", "threads"], ["gpu"]),
+}
+EXPERIMENT_OPTIONS = {
+    "imprint": ["-n", "--seed", "--kernel-width", "--algorithm", "--workers", "--pool"],
+    "features": ["--layer", "--workers", "--pool"],
+    "evaluate": ["-n", "--seed", "--algorithm", "--folds", "--classifier", "--workers",
+                 "--pool"],
+    "params": [],
+}
+CORPORA = ["good", "corrupt", "all-bad", "one-class", "empty-class", "missing", "good.png"]
+PROTOTYPES = ["protos.npz", "experiment.npz", "damaged.npz", "patches.npz", "arr.npy",
+              "params.json", "missing.npz"]
+
+
+def _mostly(draw, good, bad, odds=4):
+    """One of `good`, or (one time in `odds`) one of `bad`."""
+    return draw(st.sampled_from(bad if draw(st.integers(0, odds - 1)) == 0 else good))
+
+
+@st.composite
+def experiment_commands(draw):
+    """An experiment command: its corpus, --params, --prototypes, options and -o drawn,
+    mostly well-formed so that most runs get to the work."""
+    command = draw(st.sampled_from(["imprint", "features", "features", "evaluate", "evaluate",
+                                    "params"]))
+    argv = [command]
+    if command != "params":
+        argv.append(_mostly(draw, ["good", "corrupt"], CORPORA[2:]))
+    if command == "features":
+        argv += ["--prototypes", _mostly(draw, PROTOTYPES[:2], PROTOTYPES[2:])]
+    if command == "imprint":
+        argv += ["-n", draw(st.sampled_from(["1", "3"]))]
+    if draw(st.integers(0, 3)) > 0:
+        argv += ["--params", "drawn.json"]
+    for option in draw(st.lists(st.sampled_from(EXPERIMENT_OPTIONS[command] or ["-q"]),
+                                max_size=3, unique=True)):
+        if option == "-q":
+            argv.append(option)
+            continue
+        good, bad = EXPERIMENT_VALUES[option]
+        argv += [option] + _mostly(draw, good, bad, odds=6).split(" ")
+    if command == "evaluate" and draw(st.booleans()):
+        argv.append("--cross-validate")  # the corpora are too small for the 10 folds default
+        if "--folds" not in argv:
+            argv += ["--folds", _mostly(draw, *EXPERIMENT_VALUES["--folds"])]
+    if command in ("imprint", "features") or (command == "evaluate" and draw(st.booleans())):
+        argv += ["-o", _mostly(draw, ["out.npz"], ["out.txt", "sub/none.npz", "",
+                                                   "protos.npz", "good"], odds=8)]
+    if draw(st.integers(0, 19)) == 0:  # a stray word or option
+        argv.insert(draw(st.integers(1, len(argv))), draw(st.sampled_from(FLAGS) | JUNK))
+    return argv
+
+
+def _image(path, value):
+    rng = np.random.default_rng(value)
+    data = np.clip(rng.integers(0, 80, (40, 40)) + value, 0, 255).astype(np.uint8)
+    Image.fromarray(data, "L").save(path)
+
+
+@pytest.fixture(scope="module")
+def experiment_dir(tmp_path_factory, invoke):
+    root = tmp_path_factory.mktemp("fuzz-experiment")
+    for name, classes in [("good", {"a": 3, "b": 3}), ("corrupt", {"a": 3, "b": 2}),
+                          ("one-class", {"a": 3}), ("empty-class", {"a": 3, "b": 0})]:
+        for label, (cls, count) in enumerate(classes.items()):
+            (root / name / cls).mkdir(parents=True)
+            for i in range(count):
+                _image(root / name / cls / ("%d.png" % i), 150 * label + i)
+    for cls in ("a", "b"):
+        (root / "all-bad" / cls).mkdir(parents=True)
+        (root / "all-bad" / cls / "empty.png").write_bytes(b"")
+    _image(root / "good.png", 1)
+    (root / "params.json").write_text(json.dumps(BASE_PARAMS))
+    res = invoke("imprint", root / "good", "--params", root / "params.json", "-n", 2,
+                 "--seed", 0, "-q", "-o", root / "protos.npz")
+    assert res.returncode == 0, res.stderr
+    res = invoke("evaluate", root / "good", "--params", root / "params.json", "-n", 2,
+                 "-q", "-o", root / "experiment.npz")
+    assert res.returncode == 0, res.stderr
+    (root / "damaged.npz").write_bytes((root / "protos.npz").read_bytes()[:700])
+    res = invoke("sample", root / "good.png", "-n", 1, "-w", 3, "--seed", 0, "-q",
+                 "-o", root / "patches.npz")
+    assert res.returncode == 0, res.stderr
+    np.save(root / "arr.npy", np.ones((2, 4, 3, 3), np.float32))
+    return root
+
+
+def test_fuzz_the_experiment_commands(experiment_dir, invoke):
+    import shutil
+
+    @settings(max_examples=int(os.environ.get("GLIMPSE_FUZZ_EXAMPLES", "300")) // 4,
+              deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(argv=experiment_commands(), params=params_files(), corrupt=corrupt_files())
+    def check(argv, params, corrupt):
+        with tempfile.TemporaryDirectory(dir=experiment_dir) as here:
+            for name in CORPORA + PROTOTYPES:
+                source = experiment_dir / name
+                if source.is_dir():
+                    shutil.copytree(source, os.path.join(here, name))
+                elif source.exists():
+                    shutil.copy(source, here)
+            ext, data = corrupt
+            with open(os.path.join(here, "corrupt", "b", "drawn." + ext), "wb") as f:
+                f.write(data)
+            with open(os.path.join(here, "drawn.json"), "w") as f:
+                f.write(params)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always")  # what the command prints, not pytest
+                res = invoke(*argv, cwd=here)
+            where = (argv, params, res.returncode, res.stderr)
+            if os.environ.get("GLIMPSE_FUZZ_LOG"):
+                with open(os.environ["GLIMPSE_FUZZ_LOG"], "a") as log:
+                    log.write(repr(where) + "\n")
+            assert res.returncode in (0, 1, 2), where
+            assert "Traceback" not in res.stderr and "please report" not in res.stderr, where
+            lines = res.stderr.splitlines()
+            assert all(ln.startswith("glimpse") for ln in lines), where
+            errors = [ln for ln in lines if ": error: " in ln]
+            assert len(errors) == (res.returncode != 0), where
+            if res.returncode == 2:
+                assert len(lines) == 1, where
+            left = [n for _, _, names in os.walk(here) for n in names if n.endswith(".tmp")]
+            assert left == [], where
 
     check()

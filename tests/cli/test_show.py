@@ -1,16 +1,18 @@
 """``glimpse show``: the PNG has the tile layout of the layer, kernels or prototypes drawn."""
 
-import json
+import os
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from glimpse import glab
+from glimpse import files, glab
 from glimpse.cli import main
 from glimpse.models.ml import BuildLayer, Layer, Model, Params
 from glimpse.prototypes import ImprintS2Prototypes
 from glimpse.util.show import CAPTION_HEIGHT, GAP
+
+from ..files.conftest import DATA
 
 EXAMPLE = str(glab.GetExampleImagePath())
 
@@ -69,12 +71,12 @@ def test_show_s2_imprinted_and_from_a_file(tmp_path):
     assert a.shape[0] == CAPTION_HEIGHT + GAP + 2 * (cell_h + GAP)
     h, w = s2[1][0].shape[1:]
     np.testing.assert_allclose(tile(a, 1, 2, cell_h, cell_w)[:h, :w], scaled(s2[1][0][2]), atol=1)
-    # prototypes stored as an experiment file stores them
+    # prototypes stored as 'glimpse imprint' stores them
     protos = [np.random.default_rng(0).random((5, 4, 3, 3), dtype=np.float32),
               np.random.default_rng(1).random((2, 4, 5, 5), dtype=np.float32)]
-    path = tmp_path / "exp.npz"
-    np.savez(path, prototypes_0=protos[0], prototypes_1=protos[1],
-             metadata=np.array(json.dumps({"params": {"s2_operation": "Rbf", "bogus": 1}})))
+    path = tmp_path / "protos.npz"
+    files.write_prototypes(path, protos, None, [], model="ml", seed=0, algorithm="imprint",
+                           params=Params(s2_operation="Rbf", s2_kwidth=[3, 5]).AsDict())
     alone = tmp_path / "protos.png"
     assert main(["show", "--prototypes", str(path), "--zoom", "2", "--output", str(alone)]) == 0
     a = grid(alone)
@@ -90,8 +92,10 @@ def test_show_s2_imprinted_and_from_a_file(tmp_path):
     (["--output", "x.png"], 2, "--layer, --kernels or --prototypes"),
     (["--layer", "S7", "--output", "x.png"], 2, "S7"),
     (["--layer", "S1", "--output", "x.jpg"], 2, ".png"),
-    (["--layer", "S1", "--kernels", "--output", "x.png"], 2, "give one"),
-    (["--prototypes", "missing.npz", "--output", "x.png"], 1, "missing.npz"),
+    (["--layer", "S1", "--kernels", "--output", "x.png"], 2, "without --layer"),
+    (["--kernels", "--prototypes", "p.npy", "--output", "x.png"], 2, "without --prototypes"),
+    (["--prototypes", "missing.npz", "--output", "x.png"], 2,
+     "glimpse show: error: cannot read --prototypes missing.npz: No such file"),
     (["/no/such/image.png", "--layer", "S1", "--output", "x.png"], 1, "image.png"),
     (["/no/such/image.png", "--layer", "S1", "--output", "no/x.png"], 2,
      "glimpse show: error: the directory of --output must exist"),
@@ -100,6 +104,7 @@ def test_show_s2_imprinted_and_from_a_file(tmp_path):
 def test_show_errors(tmp_path, monkeypatch, capsys, argv, status, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "d.png").mkdir()
+    np.save(tmp_path / "p.npy", np.ones((2, 4, 3, 3), np.float32))
     assert main(["show"] + argv) == status
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "error: glimpse" not in err, err
@@ -113,16 +118,35 @@ def test_load_prototypes_formats(tmp_path):
     np.save(tmp_path / "p.npy", a)
     protos, params = LoadPrototypes(str(tmp_path / "p.npy"))
     assert [p.shape for p in protos] == [(3, 4, 5, 5)] and params == {}
-    np.savez(tmp_path / "imprint.npz", prototypes_1=a[:, :, :3, :3], prototypes_0=a,
-             params=np.array(json.dumps({"s2_operation": "NormRbf", "num_scales": 3})))
+    recorded = Params(s2_operation="NormRbf", num_scales=3, s2_kwidth=[5, 3]).AsDict()
+    unit = [a / 10, np.ones((3, 4, 3, 3), np.float32) / 6]  # NormRbf needs unit norms
+    files.write_prototypes(tmp_path / "imprint.npz", unit, None, [],
+                           model="ml", params=recorded, seed=1, algorithm="imprint")
     protos, params = LoadPrototypes(str(tmp_path / "imprint.npz"))
     assert [p.shape[-1] for p in protos] == [5, 3] and params["s2_operation"] == "NormRbf"
+    np.savez(tmp_path / "bare.npz", prototypes_1=a[:, :, :3, :3], prototypes_0=a)
+    protos, params = LoadPrototypes(str(tmp_path / "bare.npz"))
+    assert [p.shape[-1] for p in protos] == [5, 3] and params == {}
     np.savez(tmp_path / "none.npz", other=a)
     with pytest.raises(ValueError, match="no prototypes"):
         LoadPrototypes(str(tmp_path / "none.npz"))
     np.save(tmp_path / "flat.npy", a[0])
-    with pytest.raises(ValueError, match="n, bands, k, k"):
+    with pytest.raises(ValueError, match="n, bands, k, k|shape"):
         LoadPrototypes(str(tmp_path / "flat.npy"))
+    with pytest.raises(ValueError, match="No such file"):
+        LoadPrototypes(str(tmp_path / "missing.npy"))
+
+
+@pytest.mark.parametrize("name", ["prototypes-0.1.0.npz", "experiment-0.1.0.npz"])
+def test_show_draws_the_prototypes_of_files_of_glimpse_0_1_0(tmp_path, invoke, name):
+    path = os.path.join(DATA, name)
+    stored = files.read_prototypes(path)
+    out = tmp_path / "p.png"
+    res = invoke("show", "--prototypes", path, "--zoom", "1", "-o", out)
+    assert res.returncode == 0, res.stderr
+    rows = sum(len(p) for p in stored.prototypes)
+    cell = max(p.shape[-1] for p in stored.prototypes)
+    assert grid(out).shape[0] == CAPTION_HEIGHT + GAP + rows * (cell + GAP)
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, 1e300])
@@ -133,9 +157,10 @@ def test_show_refuses_prototypes_not_finite_in_float32(tmp_path, capsys, value, 
     np.save(tmp_path / "p.npy", a)
     out = tmp_path / "x.png"
     assert main(["show", EXAMPLE, "--prototypes", str(tmp_path / "p.npy"), "--output", str(out)]
-                + layer) == 1
+                + layer) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and "finite values within float32 range" in err[0], err
+    assert len(err) == 1 and "cannot read --prototypes" in err[0], err
+    assert "finite" in err[0] or "float32" in err[0], err
     assert not out.exists()
 
 

@@ -48,7 +48,7 @@ def test_prepare_refuses_aspect_ratio(tmp_path, capsys, value):
 @pytest.mark.parametrize("output, message", [
     ("no/x.EXT", "the directory of --output must exist, got "),
     ("d.EXT", "--output must be a file, got the directory d."),
-    ("x.txt", "--output must end with .EXT, got 'x.txt'"),
+    ("x.txt", "--output must end with .EXT, got x.txt"),
     ("no/x.txt", "the directory of --output must exist, got "),
 ])
 def test_bad_outputs_are_usage_errors(tmp_path, monkeypatch, capsys, command, output, message):
