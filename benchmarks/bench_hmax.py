@@ -485,10 +485,20 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smoke run")
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--min-ms", type=float, default=None)
+    ap.add_argument("--model", choices=("ml", "standard"), default="ml",
+                    help="the ml model (default) or the standard HMAX model's operations")
+    ap.add_argument("--torch-onednn", action="store_true",
+                    help="standard model: leave torch's oneDNN convolutions on (off by "
+                         "default: they are many times slower for S1's one-channel, large "
+                         "kernels on some machines, which would flatter glimpse)")
     args = ap.parse_args()
     rounds = args.rounds or (2 if args.quick else 7)
     min_s = (args.min_ms or (20 if args.quick else 150)) / 1000
     limit_threads()
+    if args.model == "standard":
+        if torch is not None and not args.torch_onednn:
+            torch.backends.mkldnn.enabled = False
+        return standard_main(rounds, min_s, args.quick)
     rng = np.random.default_rng(0)
 
     print("glimpse %s, numpy %s, Python %s, %s" % (
@@ -702,6 +712,321 @@ def two_threads(img, gabors, protos, c1, rounds, min_s):
     print("|---|---:|---:|---:|")
     for name, one, two in [("glimpse IMAGE to C2", "one", "two"),
                            ("control: matmul of the S2 shapes", "mm one", "mm two")]:
+        print("| %s | %.1f | %.1f | %.2f |" % (name, 1e3 * med(times[one]), 1e3 * med(times[two]),
+                                               ratio(times, two, one)))
+
+
+# ----------------------------------------------------------------------------
+# The standard HMAX model (--model standard): the backend operations HmaxS1, HmaxC1,
+# HmaxS2 and HmaxC2 against a PyTorch peer shaped as pytorch_hmax.
+# ----------------------------------------------------------------------------
+STD_S1_SIZES = tuple(range(7, 38, 2))
+STD_WAVELENGTHS = tuple(4.0 - 0.05 * i for i in range(16))
+STD_ORIENTATIONS = (90, -45, 0, 45)
+STD_C1_SIZES = tuple(range(8, 23, 2))
+STD_S2_SIZES = (4, 8, 12, 16)
+
+
+def standard_gabor(size, wavelength, orientation, gamma=0.3, ratio=0.8):
+    """One S1 filter of the standard model (the formula of the model's description)."""
+    lam = 2.0 * size / wavelength
+    sigma = ratio * lam
+    theta = np.deg2rad(orientation + 90)
+    a, b = np.mgrid[:size, :size] - size // 2  # row and column offsets
+    u = a * np.cos(theta) + b * np.sin(theta)
+    t = -a * np.sin(theta) + b * np.cos(theta)
+    g = np.exp(-(u ** 2 + gamma ** 2 * t ** 2) / (2 * sigma ** 2)) * np.cos(2 * np.pi * u / lam)
+    g[np.sqrt(a ** 2 + b ** 2) > size / 2] = 0
+    g -= g.mean()
+    return g / np.sqrt((g ** 2).sum())
+
+
+def standard_filters():
+    """The 16 S1 filter sets, (4, s, s) float32 each."""
+    return [np.array([standard_gabor(s, v, o) for o in STD_ORIENTATIONS], np.float32)
+            for s, v in zip(STD_S1_SIZES, STD_WAVELENGTHS)]
+
+
+class StandardGlimpse:
+    """The standard model's layers through the compiled backend's operations."""
+
+    name = "glimpse"
+
+    def __init__(self, filters, patches):
+        from glimpse.backends import CythonBackend
+        self.backend = CythonBackend()
+        self.filters, self.patches = filters, patches
+
+    def s1(self, img):
+        return self.backend.HmaxS1(img, self.filters)
+
+    def c1(self, s1):
+        return [self.backend.HmaxC1(s1[2 * b:2 * b + 2], p) for b, p in enumerate(STD_C1_SIZES)]
+
+    def s2(self, c1):
+        return [[self.backend.HmaxS2(c, p) for c in c1] for p in self.patches]
+
+    def c2(self, s2):
+        return [np.min([s.reshape(len(s), -1).min(axis=1) for s in per_band], axis=0)
+                for per_band in s2]
+
+    def c2_fused(self, c1):
+        """C2 without holding S2 (HmaxC2): S2's work and C2's together."""
+        return [self.backend.HmaxC2(c1, p) for p in self.patches]
+
+    def total(self, img):
+        return self.c2_fused(self.c1(self.s1(img)))
+
+
+class StandardTorch:
+    """PyTorch CPU as pytorch_hmax computes the model: one conv2d per S1 size (with a
+    conv2d of ones for the window norms), max_pool2d, and per patch size a conv2d grouped
+    by orientation, summed over orientations, for S2; plus the model's S1 border, C1 shift
+    and dropped first S2 row and column, so that both compute the same values."""
+
+    name = "torch"
+
+    def __init__(self, filters, patches):
+        self.filters = [torch.from_numpy(f[:, None].copy()) for f in filters]
+        self.ones = [torch.ones(4, 1, f.shape[1], f.shape[1]) for f in filters]
+        self.patches = []
+        for p in patches:
+            m, n, k, _ = p.shape
+            weight = torch.from_numpy(np.ascontiguousarray(p.transpose(1, 0, 2, 3))
+                                      .reshape(n * m, 1, k, k))
+            self.patches.append((weight, torch.ones(1, 1, k, k),
+                                 torch.from_numpy((p.astype(np.float64) ** 2).sum(axis=(1, 2, 3))
+                                                  .astype(np.float32)), m, n, k))
+
+    def s1(self, img):
+        x = torch.from_numpy(img)[None, None]
+        out = []
+        with torch.no_grad():
+            for f, ones in zip(self.filters, self.ones):
+                s = f.shape[-1]
+                r = torch.abs(F.conv2d(x, f, padding=s // 2))
+                norm = torch.sqrt(F.conv2d(x ** 2, ones, padding=s // 2))
+                norm[norm == 0] = 1
+                r /= norm
+                r[..., :(s + 1) // 2, :] = 0
+                r[..., :, :(s + 1) // 2] = 0
+                if s // 2:
+                    r[..., -(s // 2):, :] = 0
+                    r[..., :, -(s // 2):] = 0
+                out.append(r)
+        return out
+
+    def c1(self, s1):
+        out = []
+        with torch.no_grad():
+            for b, p in enumerate(STD_C1_SIZES):
+                m = torch.max(s1[2 * b], s1[2 * b + 1])
+                pooled = F.max_pool2d(m, p, stride=p // 2, padding=p // 2)
+                shifted = torch.roll(pooled, (-1, -1), dims=(2, 3))
+                shifted[..., -1, :] = 0
+                shifted[..., :, -1] = 0
+                out.append(shifted)
+        return out
+
+    def s2(self, c1):
+        out = []
+        with torch.no_grad():
+            for weight, ones, psq, m, n, k in self.patches:
+                per_band = []
+                for c in c1:
+                    conv = F.conv2d(c, weight, padding=k // 2, groups=n)
+                    h, w = conv.shape[-2:]
+                    conv = conv.view(1, n, m, h, w).sum(dim=1)
+                    csq = F.conv2d(torch.sum(c ** 2, dim=1, keepdim=True), ones, padding=k // 2)
+                    d = csq - 2 * conv + psq[None, :, None, None]
+                    d = d[..., 1:, 1:]
+                    d[d < 0] = 0
+                    per_band.append(torch.sqrt_(d))
+                out.append(per_band)
+        return out
+
+    def c2(self, s2):
+        with torch.no_grad():
+            return [torch.stack([s.amin(dim=(2, 3))[0] for s in per_band]).amin(dim=0)
+                    for per_band in s2]
+
+    def total(self, img):
+        return self.c2(self.s2(self.c1(self.s1(img))))
+
+
+def standard_patches(c1, per_size, rng):
+    """``per_size`` patches of every S2 size cut from the C1 bands at random (as imprinting
+    does)."""
+    return [imprint(c1, per_size, rng, width=k) for k in STD_S2_SIZES]
+
+
+class StandardMatmul:
+    """float32 numpy.matmul of the shapes of S2's products: (patches, bands * k * k) times
+    (bands * k * k, positions of the band), for every band and patch size."""
+
+    def __init__(self, patches, c1):
+        self.jobs = []
+        for p in patches:
+            m, n, k, _ = p.shape
+            a = np.ascontiguousarray(p.reshape(m, -1))
+            for c in c1:
+                positions = (c.shape[1] + 2 * (k // 2) - k) * (c.shape[2] + 2 * (k // 2) - k)
+                b = np.ones((n * k * k, positions), np.float32)
+                self.jobs.append((a, b, np.empty((m, positions), np.float32)))
+
+    def flops(self):
+        return sum(2.0 * a.shape[0] * a.shape[1] * b.shape[1] for a, b, _ in self.jobs)
+
+    def __call__(self):
+        for a, b, o in self.jobs:
+            np.matmul(a, b, out=o)
+
+
+def _standard_setup(side, per_size, seed=0):
+    """The image, the S1 filters, patches imprinted from the C1 of another image (the image
+    turned a quarter: no patch matches exactly) and the image's C1."""
+    img = np.asarray(make_image(side), np.float32) / np.float32(255)
+    filters = standard_filters()
+    g = StandardGlimpse(filters, None)
+    other = g.c1(g.s1(np.ascontiguousarray(np.rot90(img))))
+    patches = standard_patches(other, per_size, np.random.default_rng(seed))
+    return img, filters, patches, g.c1(g.s1(img))
+
+
+def standard_main(rounds, min_s, quick):
+    print("glimpse %s, numpy %s, torch %s, Python %s, %s" % (
+        glimpse.__version__, np.__version__, torch.__version__ if torch else "-",
+        platform.python_version(), platform.machine()))
+    print("BLAS: %s; glimpse's vector loops: %s" % (blas_info(), hmax.ISA_NAMES[hmax.isa()]))
+    if torch is not None:
+        print("torch oneDNN (mkldnn) convolutions: %s" % torch.backends.mkldnn.enabled)
+    print("standard HMAX model: rounds=%d, min %.0f ms per timing, one thread; load average %s"
+          % (rounds, min_s * 1000, "%.1f %.1f %.1f" % os.getloadavg()))
+    img, filters, patches, c1 = _standard_setup(256, 400)
+    print("image %s, S1 sizes %s, C1 bands %s, patches %s"
+          % (img.shape, list(STD_S1_SIZES), [c.shape[1:] for c in c1],
+             [p.shape for p in patches]))
+    impls = [StandardGlimpse(filters, patches)]
+    if torch is not None:
+        impls.append(StandardTorch(filters, patches))
+    else:
+        print("  (torch not installed: no peer)")
+    ours = impls[0]
+    s1 = ours.s1(img)
+    s2 = ours.s2(c1)
+    ref = np.concatenate(ours.c2(s2))
+    fused = np.concatenate(ours.c2_fused(c1))
+    print("  check C2 from S2 against HmaxC2: max |diff| %.2e" % np.abs(fused - ref).max())
+    for impl in impls[1:]:
+        got = np.concatenate([np.asarray(c) for c in impl.total(img)])
+        diff = np.abs(got - ref).max()
+        print("  check %s C2 max |diff| vs glimpse: %.2e (C2 up to %.2f)"
+              % (impl.name, diff, ref.max()))
+        if not diff <= 1e-2 * max(1.0, ref.max()):
+            raise SystemExit("%s disagrees with glimpse" % impl.name)
+
+    stages = ("total", "S1", "C1", "S2", "C2")
+    fns = {}
+    for impl in impls:
+        inputs = impl.s1(img), impl.c1(impl.s1(img))
+        s2_in = impl.s2(inputs[1])
+        fns[(impl.name, "total")] = lambda impl=impl: impl.total(img)
+        fns[(impl.name, "S1")] = lambda impl=impl: impl.s1(img)
+        fns[(impl.name, "C1")] = lambda impl=impl, x=inputs[0]: impl.c1(x)
+        fns[(impl.name, "S2")] = lambda impl=impl, x=inputs[1]: impl.s2(x)
+        fns[(impl.name, "C2")] = lambda impl=impl, x=s2_in: impl.c2(x)
+    fns[("glimpse", "S2+C2")] = lambda: ours.c2_fused(c1)
+    mm = StandardMatmul(patches, c1)
+    fns[("matmul", "S2")] = mm
+    del s1, s2
+    times = interleaved_rounds(fns, rounds, min_s)
+
+    print("\nms per image (median over %d rounds); glimpse's total is IMAGE to C2 without "
+          "holding S2 (S1, C1, then S2+C2 by HmaxC2)" % rounds)
+    print("| implementation | total | S1 | C1 | S2 | C2 | S2+C2 |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for n in [i.name for i in impls] + ["matmul"]:
+        cells = ["%.1f" % (1e3 * med(times[(n, s)])) if (n, s) in times else "-"
+                 for s in stages + ("S2+C2",)]
+        print("| %s | %s |" % (n, " | ".join(cells)))
+    if torch is not None:
+        print("\nspeed-up of glimpse (median of per-round torch time / glimpse time)")
+        print("| total | S1 | C1 | S2 | C2 |")
+        print("|---:|---:|---:|---:|---:|")
+        print("| %s |" % " | ".join(
+            "%.2fx" % ratio({"t": times[("torch", s)], "g": times[("glimpse", s)]}, "t", "g")
+            for s in stages))
+    flops = mm.flops()
+    mm_rate = flops / med(times[("matmul", "S2")])
+    print("\nS2's products: %.2f GFLOP; float32 matmul of those shapes %.1f GFLOP/s" %
+          (flops / 1e9, mm_rate / 1e9))
+    for key, what in [("S2", "S2 (HmaxS2, every band and patch size)"),
+                      ("S2+C2", "S2+C2 (HmaxC2)")]:
+        print("  %s at %.0f%% of the matmul rate (median per-round ratio)"
+              % (what, 100 * ratio({"m": times[("matmul", "S2")],
+                                    "g": times[("glimpse", key)]}, "m", "g")))
+
+    standard_growth(rounds, min_s, quick)
+    standard_threads(img, filters, patches, rounds, min_s)
+    print("\nload average at the end: %.1f %.1f %.1f (the machine is shared)" % os.getloadavg())
+
+
+def standard_growth(rounds, min_s, quick):
+    """glimpse's (and torch's) IMAGE to C2 time with the image side and the patch count."""
+    cases = [(128, 400), (256, 400), (256, 100)] if quick else \
+        [(128, 400), (256, 400), (512, 400), (256, 100)]
+    fns, work = {}, {}
+    for side, per_size in cases:
+        img, filters, patches, c1 = _standard_setup(side, per_size)
+        impls = [StandardGlimpse(filters, patches)]
+        if torch is not None:
+            impls.append(StandardTorch(filters, patches))
+        for impl in impls:
+            fns[(impl.name, side, per_size)] = lambda impl=impl, img=img: impl.total(img)
+        work[(side, per_size)] = StandardMatmul(patches, c1).flops()
+    times = interleaved_rounds(fns, max(1, rounds // 2), min_s)
+    print("\ngrowth: IMAGE to C2, ms per image (median), by image side and patches "
+          "(4 sizes x per size)")
+    print("| side | patches | S2 GFLOP | glimpse | torch | torch / glimpse |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for side, per_size in cases:
+        g = times[("glimpse", side, per_size)]
+        t = times.get(("torch", side, per_size))
+        print("| %d | %d | %.2f | %.1f | %s | %s |" % (
+            side, 4 * per_size, work[(side, per_size)] / 1e9, 1e3 * med(g),
+            "%.1f" % (1e3 * med(t)) if t else "-",
+            "%.2fx" % med([a / b for a, b in zip(t, g)]) if t else "-"))
+
+
+def standard_threads(img, filters, patches, rounds, min_s):
+    """Two images on two threads against one on one thread (the kernels and the BLAS
+    product release the GIL), with float32 numpy.matmul of S2's shapes as the control of
+    what the (shared) machine allows."""
+    impl = StandardGlimpse(filters, patches)
+    img2 = np.ascontiguousarray(img[::-1])
+    c1 = impl.c1(impl.s1(img))
+    mm1, mm2 = StandardMatmul(patches, c1), StandardMatmul(patches, c1)
+
+    def pair(first, second):
+        def run():
+            t = threading.Thread(target=second)
+            t.start()
+            first()
+            t.join()
+        return run
+
+    times = interleaved_rounds({
+        "one": lambda: impl.total(img),
+        "two": pair(lambda: impl.total(img), lambda: impl.total(img2)),
+        "mm one": mm1,
+        "mm two": pair(mm1, mm2),
+    }, max(1, rounds // 2), min_s)
+    print("\nthreads (ratio = time of two on two threads / time of one on one thread; 1.0 = "
+          "perfect overlap, 2.0 = none; %d cores, shared with other work)" % os.cpu_count())
+    print("| work | one (ms) | two (ms) | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, one, two in [("glimpse IMAGE to C2", "one", "two"),
+                           ("control: matmul of S2's shapes", "mm one", "mm two")]:
         print("| %s | %.1f | %.1f | %.2f |" % (name, 1e3 * med(times[one]), 1e3 * med(times[two]),
                                                ratio(times, two, one)))
 

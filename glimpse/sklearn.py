@@ -316,7 +316,7 @@ class HmaxFeatures(TransformerMixin, BaseEstimator):
                         model, images, self.n_prototypes, self.algorithm, pool=pool, rng=rng)
                 except (InputLoadError, InputSizeError) as err:
                     raise ValueError("X[%s] cannot be computed: %s"
-                                     % (getattr(err, "index", "?"), err)) from None
+                                     % (getattr(err, "image_index", "?"), err)) from None
                 model.s2_kernels = prototypes
             try:  # the layout of a row, from the first image
                 state = BuildLayer(model, layers, images[0], save_all=False)

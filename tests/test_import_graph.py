@@ -195,7 +195,6 @@ def test_no_import_cycle_through_deferred_imports():
     assert _cycles(_graph(include_deferred=True)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="glimpse/util/gimage.py still imports glimpse.backends")
 def test_util_imports_only_util():
     upward = {
         module: sorted(t for t in targets if not t.startswith("glimpse.util"))

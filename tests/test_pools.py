@@ -47,7 +47,7 @@ def test_environment_names_the_default(monkeypatch):
     "kwargs, exc, match",
     [
         (dict(name="gpu"), ValueError, "name must be one of"),
-        (dict(name=3), ValueError, "name must be one of"),
+        (dict(name=3), TypeError, "pool name must be a str, got 3"),
         (dict(name="threads", workers=0), ValueError, "workers must be an integer >= 1, got 0"),
         (dict(name="threads", workers=2.0), TypeError, "workers must be an integer"),
         (dict(name="threads", workers=True), TypeError, "workers must be an integer"),

@@ -283,7 +283,7 @@ def test_models_come_from_the_registry(images):
     rows = base.fit_transform(images[:2])
     assert base.prototypes_ == [] and rows.shape == (2, 64)
     assert list(base.get_feature_names_out()[:2]) == ["image_0", "image_1"]
-    with pytest.raises(ValueError, match="unknown model 'nope'"):
+    with pytest.raises(ValueError, match="model name must be one of .*, got 'nope'"):
         HmaxFeatures(model="nope").fit(images)
     with pytest.raises(TypeError, match="model must be a model name"):
         HmaxFeatures(model=3).fit(images)
@@ -292,12 +292,17 @@ def test_models_come_from_the_registry(images):
 @pytest.mark.skipif("hmax" not in models.MODELS,
                     reason="glimpse.models has no 'hmax' model in this build")
 def test_hmax_model(images):
-    est = HmaxFeatures(model="hmax", n_prototypes=2, random_state=0).fit(images)
+    # the standard model does not resize by default, and its C1 bands must be as wide as
+    # its patches: four S1 sizes, two bands and 4-pixel patches on images scaled to 32
+    params = dict(image_resize_method="scale short edge", image_resize_length=32,
+                  s1_kwidths=[7, 9, 11, 13], s1_wavelengths=[4.0, 3.95, 3.9, 3.85],
+                  c1_kwidths=[8, 10], s2_kwidths=[4])
+    est = HmaxFeatures(model="hmax", params=params, n_prototypes=2, random_state=0).fit(images)
     rows = est.transform(images[:3])
-    assert rows.shape[0] == 3 and np.isfinite(rows).all()
-    np.testing.assert_array_equal(HmaxFeatures(model="hmax", n_prototypes=2, random_state=0,
-                                               n_jobs=2).fit(images).transform(images[:3]),
-                                  rows)
+    assert rows.shape == (3, 2) and np.isfinite(rows).all()
+    np.testing.assert_array_equal(HmaxFeatures(model="hmax", params=params, n_prototypes=2,
+                                               random_state=0, n_jobs=2
+                                               ).fit(images).transform(images[:3]), rows)
 
 
 def test_import_without_scikit_learn_names_the_install_command():

@@ -7,8 +7,8 @@ At ``config-inited`` it writes, under the source directory:
   ``_generated/api_toc.rst``, the toctree that lists those pages;
 - ``_generated/figures/*.png``: pictures computed by the installed library itself (the
   example image, its IMAGE layer with sampled patches, and, when :mod:`glimpse.models.ml`
-  exists, S1 and C1 maps and imprinted prototypes), tiled by :mod:`glimpse.util.show`
-  (Pillow only);
+  exists, S1 and C1 maps and imprinted prototypes; when :mod:`glimpse.models.hmax` exists,
+  its S1 filters, S1 and C1 maps), tiled by :mod:`glimpse.util.show` (Pillow only);
 - ``_generated/*.rst``: the snippets that show those figures, and the toctree entry of the
   architecture page when ``architecture.md`` is present;
 
@@ -32,6 +32,7 @@ API_MODULES = [
     ("glimpse.models", "Choosing a model"),
     ("glimpse.models.base", "The base model: layers, state, parameters, sampling"),
     ("glimpse.models.ml", "The HMAX model"),
+    ("glimpse.models.hmax", "The standard HMAX model"),
     ("glimpse.prototypes", "Imprinting S2 prototypes"),
     ("glimpse.images", "Arrays and PIL images as pictures to be prepared"),
     ("glimpse.experiment", "Experiments"),
@@ -40,7 +41,7 @@ API_MODULES = [
     ("glimpse.pools", "Worker pools"),
     ("glimpse.glab", "Interactive helpers"),
     ("glimpse.glab.api", "The 2013 convenience API"),
-    ("glimpse.util.gimage", "Images and resampling"),
+    ("glimpse.images", "Images: decoding, conversion, resizing, preparation"),
     ("glimpse.util.kernel", "Gabor kernels"),
     ("glimpse.util.npz", "Writing .npz files from memory or a spool, without copies"),
     ("glimpse.util.show", "Pictures of layers and kernels"),
@@ -281,6 +282,44 @@ HMAX_FIGURES = {
 }
 
 
+#: The S1 sizes (indices) of the standard HMAX model shown: smallest, two between, largest.
+STANDARD_S1_SHOWN = (0, 5, 10, 15)
+
+STANDARD_FIGURES = [
+    ("standard_s1_kernels.png",
+     "The S1 filters of the standard HMAX model at the reference's parameters "
+     "(``model.s1_kernels``): one row per size, 7 to 37 pixels, one column per orientation "
+     "(90, -45, 0, 45 degrees); each scaled to its own range, at twice their size."),
+    ("standard_s1_maps.png",
+     "S1 maps of the example image (not resized: the reference's preparation), for the "
+     "filter sizes 7, 17, 27 and 37 (rows) by orientation (columns), shown at half size "
+     "(every other pixel). The borders a filter does not fit in are 0."),
+    ("standard_c1_maps.png",
+     "C1 maps of the same image, the eight bands (rows: pool sizes 8 to 22, each over two "
+     "S1 sizes) by orientation (columns), at twice their size."),
+]
+
+
+def _standard_hmax_figures(figdir: Path) -> list[str]:
+    """The standard HMAX model's S1 filters, S1 and C1 maps; returns the figure names."""
+    from glimpse import glab
+    from glimpse.models import hmax
+    from glimpse.util import show
+
+    model = hmax.Model()
+    state = hmax.BuildLayer(model, hmax.Layer.C1, str(glab.GetExampleImagePath()))
+    _write(figdir / "standard_s1_kernels.png", _png(show.TileMaps(
+        [list(k) for k in model.s1_kernels], "S1 filters (rows: sizes, columns: orientations)",
+        zoom=2)))
+    s1 = [state[hmax.Layer.S1][i][:, ::2, ::2] for i in STANDARD_S1_SHOWN]  # half size
+    _write(figdir / "standard_s1_maps.png", _png(show.TileMaps(
+        [list(m) for m in s1], "S1 (rows: sizes 7, 17, 27, 37; columns: orientations)")))
+    _write(figdir / "standard_c1_maps.png", _png(show.TileMaps(
+        [list(m) for m in state[hmax.Layer.C1]], "C1 (rows: bands, columns: orientations)",
+        zoom=2)))
+    return [name for name, _ in STANDARD_FIGURES]
+
+
 def write_figures(srcdir: Path) -> None:
     gen = srcdir / "_generated"
     figdir = gen / "figures"
@@ -297,6 +336,14 @@ def write_figures(srcdir: Path) -> None:
     else:
         snippet.append(ML_MISSING_NOTE)
     _write(gen / "hmax_figures.rst", "\n".join(snippet) + "\n")
+    snippet = []
+    if _module_exists("glimpse.models.hmax"):
+        _standard_hmax_figures(figdir)
+        for fname, caption in STANDARD_FIGURES:
+            snippet += [".. figure:: /_generated/figures/%s" % fname,
+                        "   :alt: %s" % fname[:-4].replace("_", " "), "",
+                        "   %s" % caption, ""]
+    _write(gen / "standard_hmax_figures.rst", "\n".join(snippet) + "\n")
 
 
 def write_optional_toc(srcdir: Path) -> None:

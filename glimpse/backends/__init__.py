@@ -5,17 +5,19 @@ validating its arguments once); :class:`CythonBackend` runs the compiled kernels
 private ``glimpse._*`` modules, which only this package imports) and
 :class:`NumpyBackend` is the plain-numpy reference. :func:`MakeBackend` picks one by
 name or from the ``GLIMPSE_BACKEND`` environment variable.
+
+``glimpse.backends.InputSource``, the 2013 place of :class:`glimpse.images.InputSource`,
+still gives that class: it is looked up on first use, since images sit above the
+backends and this package imports nothing of them.
 """
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 
 from ..util import _checks
 from .errors import BackendError, InputLoadError, InputSizeError
-from .input_source import InputSource
 from .base import Backend
 from .cython_backend import CythonBackend
 from .numpy_backend import NumpyBackend
@@ -75,19 +77,17 @@ def MakeBackend(name: str | None = None) -> Backend:
     >>> MakeBackend("base")
     CythonBackend()
     """
-    origin = "name"
-    if name is None:
-        name = os.environ.get("GLIMPSE_BACKEND") or DEFAULT_BACKEND
-        origin = "GLIMPSE_BACKEND"
-    if not isinstance(name, str):
-        raise TypeError("backend name must be a str, got %s" % _checks.show(name))
-    cls = BACKENDS.get(name.strip().lower())
-    if cls is None:
-        raise ValueError(
-            "unknown backend %r (from %s); known backends: %s"
-            % (name, origin, ", ".join(sorted(BACKENDS)))
-        )
+    cls = BACKENDS[_checks.registry_key(name, BACKENDS, "backend", "GLIMPSE_BACKEND",
+                                        DEFAULT_BACKEND)]
     return cls()
+
+
+def __getattr__(name):
+    if name == "InputSource":
+        from ..images.decode import InputSource
+
+        return InputSource
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 
 def AsBackend(backend: Backend | str | None = None) -> Backend:

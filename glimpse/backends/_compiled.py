@@ -1,17 +1,17 @@
 """The compiled kernels, imported in one place with a clear error when they are missing.
 
 This is the only module that imports glimpse's compiled modules (``glimpse._colour``,
-``glimpse._hmax``, ``glimpse._patches``, ``glimpse._resample``, built from ``csrc/`` when
-the package is installed); everything else reaches them through a backend. The usual way to
-miss them is to import glimpse from a source checkout that was never built, for example
-``python -c "import glimpse..."`` run from the repository root, which puts the uncompiled
-sources ahead of the installed package.
+``glimpse._hmax``, ``glimpse._patches``, ``glimpse._resample``, ``glimpse._standard``, built
+from ``csrc/`` when the package is installed); everything else reaches them through a
+backend. The usual way to miss them is to import glimpse from a source checkout that was
+never built, for example ``python -c "import glimpse..."`` run from the repository root,
+which puts the uncompiled sources ahead of the installed package.
 """
 
 import os
 
 try:
-    from .. import _colour, _hmax, _patches, _resample
+    from .. import _colour, _hmax, _patches, _resample, _standard
 except ImportError as err:
     raise ImportError(
         "glimpse's compiled kernels cannot be imported from %s (%s). Install glimpse with "
@@ -21,4 +21,4 @@ except ImportError as err:
         % (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), err)
     ) from err
 
-__all__ = ["_colour", "_hmax", "_patches", "_resample"]
+__all__ = ["_colour", "_hmax", "_patches", "_resample", "_standard"]

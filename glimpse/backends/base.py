@@ -35,11 +35,11 @@ import math
 
 import numpy as np
 
-from ..util import _checks
+from ..util import _checks, _random
 from .errors import InputSizeError
 
 __all__ = ["Backend", "DEFAULT_BIAS", "DEFAULT_BETA", "LANCZOS", "BILINEAR", "BICUBIC", "BOX",
-           "MAX_SIDE"]
+           "MAX_SIDE", "OutputSide"]
 
 _F32 = np.dtype(np.float32)
 _S_OPERATIONS = ("DotProduct", "NormDotProduct", "Rbf", "NormRbf")
@@ -60,14 +60,32 @@ MAX_SIDE = 2**31 - 1
 _MAX_INTP = int(np.iinfo(np.intp).max)
 _F32_MAX = float(np.finfo(np.float32).max)
 
+#: The activations of the standard HMAX model's S2 (:meth:`Backend.HmaxS2`).
+HMAX_ACTIVATIONS = ("euclidean", "gaussian")
+
 #: Default ``bias`` of the S operations that use it (the S1 default of the HMAX model).
 DEFAULT_BIAS = 0.01
 #: Default ``beta`` of the S operations that use it (the S1 default of the HMAX model).
 DEFAULT_BETA = 1.0
 
 
-def _out_side(i, k, s):
-    return (i - k) // s + 1 if i >= k else 0
+def OutputSide(iside, kside, scaling):
+    """Length of the output of a valid correlation along one axis: the one formula.
+
+    ``(iside - kside) // scaling + 1``, or 0 when ``iside < kside`` (no window fits).
+    The arguments are not checked (``kside >= 1`` and ``scaling >= 1`` are assumed):
+    :meth:`Backend.OutputMapShapeForInput` is the checked door; the operations and the
+    models' geometry compute their shapes with this function.
+
+    Examples
+    --------
+    >>> OutputSide(15, 5, 5), OutputSide(4, 5, 1)
+    (3, 0)
+    """
+    return (iside - kside) // scaling + 1 if iside >= kside else 0
+
+
+_out_side = OutputSide
 
 
 def _all_finite(a):
@@ -350,7 +368,7 @@ class Backend(abc.ABC):
         """Check the arguments of the S operation ``op`` and run its private method.
 
         With ``kernels_checked``, ``kernels`` is a finite, float32, C-contiguous 4D ndarray
-        (see :meth:`_SOperation`) and its values are not read again.
+        (see :meth:`SOperation`) and its values are not read again.
         """
         original_data, original_kernels = data, kernels
         data = _checks.float32_array(data, "data", 3)
@@ -389,37 +407,71 @@ class Backend(abc.ABC):
             return self._Rbf(data, kernels, beta, s, out)
         return self._NormRbf(data, kernels, bias, beta, s, out)
 
-    def _SOperation(self, op, data, kernels, bias, beta, scaling, out=None):
-        """The S operation called ``op`` on kernels whose values were checked before.
+    def SOperation(self, op, data, kernels, bias=None, beta=None, scaling=1, out=None,
+                   kernels_checked=False):
+        """The S operation called ``op``, optionally on kernels whose values were checked.
 
-        For a model's own kernels, validated once when they were set or generated: the
-        public methods read every kernel value on every call to check that it is finite,
-        which this skips. ``kernels`` must be a float32, C-contiguous, 4D ndarray of
-        finite values (its type, dtype, layout and shape are still checked); ``data``,
-        ``bias``, ``beta``, ``scaling`` and ``out`` are validated as by the public method.
+        A model calls its S operations through this method: it names the operation with
+        a parameter, and it hands over its own kernels, validated once when they were set
+        or generated. The public methods (:meth:`DotProduct`, ...) read every kernel value
+        on every call to check that it is finite; with ``kernels_checked`` that pass is
+        skipped.
 
         Parameters
         ----------
         op : str
             "DotProduct", "NormDotProduct", "Rbf" or "NormRbf".
-        data, kernels, bias, beta, scaling, out
-            As for the public method ``op``; ``bias`` and ``beta`` are passed by the
-            caller (None where the operation ignores them).
+        data, bias, beta, scaling, out
+            As for the public method ``op``, and validated as it validates them; ``bias``
+            and ``beta`` are passed by the caller (None where the operation ignores them;
+            the operations that use one refuse None).
+        kernels : array_like or ndarray
+            As for the public method ``op``. With ``kernels_checked``, the caller vouches
+            that it holds only finite values: it must then be a float32, C-contiguous 4D
+            ndarray (its type, dtype, layout and shape are still checked, its values are
+            not read), which the caller does not change while the operation runs.
+        kernels_checked : bool
+            Whether the caller checked the kernels' values (see ``kernels``).
 
         Returns
         -------
         ndarray of float32, shape (n, h, w)
-            As the public method ``op``.
+            As the public method ``op``; ``out`` when given.
+
+        Raises
+        ------
+        ValueError
+            If ``op`` names no S operation, or as the public method ``op``.
+        TypeError
+            With ``kernels_checked``, if ``kernels`` is not such an array; else as the
+            public method ``op``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from glimpse.backends import MakeBackend
+        >>> kernels = np.ones((2, 1, 3, 3), np.float32)
+        >>> MakeBackend("numpy").SOperation("DotProduct", np.ones((1, 5, 5)), kernels,
+        ...                                 kernels_checked=True).shape
+        (2, 3, 3)
         """
         if op not in _S_OPERATIONS:
             raise ValueError("op must be one of %s, got %s"
                              % (", ".join(_S_OPERATIONS), _checks.show(op)))
-        if not (isinstance(kernels, np.ndarray) and kernels.dtype == _F32
-                and kernels.ndim == 4 and kernels.flags.c_contiguous):
+        if not isinstance(kernels_checked, (bool, np.bool_)):
+            raise TypeError("kernels_checked must be True or False, got %s"
+                            % _checks.show(kernels_checked))
+        if kernels_checked and not (isinstance(kernels, np.ndarray) and kernels.dtype == _F32
+                                    and kernels.ndim == 4 and kernels.flags.c_contiguous):
             raise TypeError("kernels must be a float32, C-contiguous 4D numpy array whose "
                             "values were checked, got %s" % _checks.show(kernels))
         return self._s_operation(op, data, kernels, bias, beta, scaling, out,
-                                 kernels_checked=True)
+                                 kernels_checked=bool(kernels_checked))
+
+    def _SOperation(self, op, data, kernels, bias, beta, scaling, out=None):
+        """:meth:`SOperation` with ``kernels_checked=True`` (its earlier, private name)."""
+        return self.SOperation(op, data, kernels, bias, beta, scaling, out,
+                               kernels_checked=True)
 
     # -- public operations ----------------------------------------------------------------
 
@@ -962,12 +1014,7 @@ class Backend(abc.ABC):
         width = _checks.integer(patch_width, "patch_width", 1, MAX_SIDE)
         n = _checks.integer(num_patches, "num_patches", 0)
         scales, bands, originals = _patch_scales(data, width)
-        try:
-            generator = np.random.default_rng(rng)
-        except (TypeError, ValueError) as err:
-            raise type(err)("rng must be None, a non-negative int seed or a "
-                            "numpy.random.Generator, got %s (%s)" % (_checks.show(rng), err)
-                            ) from None
+        generator = _random.generator(rng)
         patches, row = self._patch_output(out, n, bands, width, originals)
         locations = np.empty((n, 3), _INTP)
         if n:
@@ -975,6 +1022,275 @@ class Backend(abc.ABC):
             self._SampleGatherPatches(scales, width, generator, locations, out2d)
             _check_patch_values(scales, locations, width, out2d)
         return patches, locations
+
+    # -- the standard HMAX model ----------------------------------------------------------
+
+    def _output_list(self, out, shapes, inputs, what):
+        """The outputs of an operation returning a list: ``out`` (None or a list of arrays)
+        checked entry by entry as :meth:`_output` checks one, or new arrays."""
+        if out is None:
+            _checks.memory(sum(_F32.itemsize * math.prod(s) for s in shapes),
+                           "the outputs of %s", what)
+            return [self._output(None, s, inputs, what) for s in shapes]
+        if not isinstance(out, (list, tuple)):
+            raise TypeError("out must be None or a list of %d arrays, got %s"
+                            % (len(shapes), _checks.show(out)))
+        if len(out) != len(shapes):
+            raise ValueError("out must hold %d arrays (one per kernel set), got %d"
+                             % (len(shapes), len(out)))
+        result = []
+        for i, (o, shape) in enumerate(zip(out, shapes)):
+            earlier = [("out[%d]" % j, a) for j, a in enumerate(result)]
+            try:
+                result.append(self._output(o, shape, inputs + earlier, what))
+            except (TypeError, ValueError) as err:
+                # the single-array check names "out"; name the entry
+                raise type(err)("out[%d]%s" % (i, str(err)[len("out"):])) from None
+        return result
+
+    @staticmethod
+    def _map_list(maps, name, ndim):
+        """A non-empty list of finite float32 C-contiguous arrays of ``ndim`` dimensions,
+        with the originals (for the overlap checks of ``out``)."""
+        if not isinstance(maps, (list, tuple)):
+            raise TypeError("%s must be a list of %dD arrays, got %s"
+                            % (name, ndim, _checks.show(maps)))
+        if len(maps) == 0:
+            raise ValueError("%s must hold at least one array, got an empty %s"
+                             % (name, type(maps).__name__))
+        arrays = [_checks.float32_array(a, "%s[%d]" % (name, i), ndim)
+                  for i, a in enumerate(maps)]
+        originals = [("%s[%d]" % (name, i), a) for i, a in enumerate(maps)
+                     if isinstance(a, np.ndarray)]
+        originals += [("%s[%d]" % (name, i), a) for i, a in enumerate(arrays)]
+        return arrays, originals
+
+    @staticmethod
+    def _hmax_s2_arguments(data_shape, kernels, activation, sigma, data_name):
+        """Checked (kernels, activation, sigma) of :meth:`HmaxS2` and :meth:`HmaxC2`."""
+        kernels = _checks.float32_array(kernels, "kernels", 4)
+        m, n, kh, kw = kernels.shape
+        if n != data_shape[0]:
+            raise ValueError("kernels must have the %d bands of %s (kernels of shape (m, %d, "
+                             "k, k)), got shape %r"
+                             % (data_shape[0], data_name, data_shape[0], kernels.shape))
+        if kh != kw or kh < 1:
+            raise ValueError("kernels must be square, with a side >= 1 (shape (m, bands, k, "
+                             "k)), got shape %r" % (kernels.shape,))
+        if not isinstance(activation, str):
+            raise TypeError("activation must be one of %s, got %s"
+                            % (", ".join(map(repr, HMAX_ACTIVATIONS)), _checks.show(activation)))
+        if activation not in HMAX_ACTIVATIONS:
+            raise ValueError("activation must be one of %s, got %s"
+                             % (", ".join(map(repr, HMAX_ACTIVATIONS)), _checks.show(activation)))
+        sigma = _checks.real(sigma, "sigma", 0.0, low_open=True)
+        return kernels, activation, sigma
+
+    def HmaxS1(self, data, kernels, out=None):
+        """S1 of the standard HMAX model: normalised absolute Gabor responses, borders zeroed.
+
+        For every kernel ``w`` of side ``s`` and every pixel, the correlation of the image,
+        padded with zeros, with ``w`` over the ``s x s`` window centred on the pixel, in
+        absolute value, divided by the Euclidean norm of the same zero-padded window (a
+        norm of exactly 0 is taken as 1). The first ``(s + 1) // 2`` and the last
+        ``(s - 1) // 2`` rows and columns of every map are then set to 0.
+
+        Parameters
+        ----------
+        data : array_like, 2D (H, W)
+            The image: real, finite values, ``H, W >= 1``.
+        kernels : list of array_like
+            Kernel sets, each 3D ``(n_i, s_i, s_i)`` with ``n_i >= 1`` and ``s_i`` odd;
+            real, finite values.
+        out : list of ndarray of float32, optional
+            One buffer per kernel set, of shape ``(n_i, H, W)``, C-contiguous,
+            writeable, not sharing memory with the inputs or each other.
+
+        Returns
+        -------
+        list of ndarray of float32, shapes (n_i, H, W)
+            ``out`` when given (its arrays).
+
+        Raises
+        ------
+        TypeError
+            If an array is not real, ``kernels`` or ``out`` is not a list.
+        ValueError
+            If a shape or value does not fit, or ``out`` does not.
+        MemoryError
+            If the outputs would not fit in memory.
+        """
+        original = data
+        data = _checks.float32_array(data, "data", 2)
+        if data.shape[0] < 1 or data.shape[1] < 1:
+            raise ValueError("data must have a height and width >= 1, got shape %r"
+                             % (data.shape,))
+        kernels, inputs = self._map_list(kernels, "kernels", 3)
+        for i, k in enumerate(kernels):
+            if k.shape[0] < 1 or k.shape[1] != k.shape[2] or k.shape[1] % 2 != 1:
+                raise ValueError("kernels[%d] must have shape (n, s, s) with n >= 1 and s odd, "
+                                 "got %r" % (i, k.shape))
+        inputs += [("data", a) for a in (original, data) if isinstance(a, np.ndarray)]
+        h, w = data.shape
+        out = self._output_list(out, [(k.shape[0], h, w) for k in kernels], inputs, "HmaxS1")
+        return self._HmaxS1(data, kernels, out)
+
+    def HmaxC1(self, maps, kwidth, out=None):
+        """C1 of the standard HMAX model: a max over S1 sizes, a strided pool, a shift.
+
+        ``m`` is the elementwise maximum of ``maps``; it is padded by ``p // 2`` on every
+        side with values that never win, the maximum of every ``p x p`` window is taken
+        at stride ``q = p // 2``, and the pooled map is shifted by one row and column:
+        ``out[:, i, j] = pooled[:, i + 1, j + 1]``, the last row and column 0.
+
+        Parameters
+        ----------
+        maps : list of array_like
+            Non-empty; 3D ``(n, H, W)`` arrays of one shape, ``n >= 1``; real, finite.
+        kwidth : int
+            The pool side ``p``, ``>= 2``.
+        out : ndarray of float32, optional
+            Output buffer of shape ``(n, h, w)``, ``h = (H + 2 (p // 2) - p) // q + 1``
+            (``w`` likewise), C-contiguous, writeable, not overlapping the inputs.
+
+        Returns
+        -------
+        ndarray of float32, shape (n, h, w)
+            ``out`` when given.
+
+        Raises
+        ------
+        TypeError
+            If an array is not real, ``maps`` is not a list or ``kwidth`` not an integer.
+        ValueError
+            If a shape, value or ``out`` does not fit.
+        InputSizeError
+            If the maps have no position (``H`` or ``W`` is 0).
+        MemoryError
+            If the output would not fit in memory.
+        """
+        maps, inputs = self._map_list(maps, "maps", 3)
+        shape = maps[0].shape
+        for i, a in enumerate(maps):
+            if a.shape != shape:
+                raise ValueError("maps[%d] must have the shape %r of maps[0], got %r"
+                                 % (i, shape, a.shape))
+        if shape[0] < 1:
+            raise ValueError("maps must have at least one band, got shape %r" % (shape,))
+        p = _checks.integer(kwidth, "kwidth", 2, MAX_SIDE)
+        q = p // 2
+        if shape[1] < 1 or shape[2] < 1:
+            raise InputSizeError("maps of shape %r are too small for one C1 unit of kwidth=%d"
+                                 % (shape, p))
+        sides = [(side + 2 * q - p) // q + 1 for side in shape[1:]]
+        out = self._output(out, (shape[0],) + tuple(sides), inputs, "HmaxC1")
+        return self._HmaxC1(maps, p, out)
+
+    def HmaxS2(self, data, kernels, activation="euclidean", sigma=1.0, out=None):
+        """S2 of the standard HMAX model: distance of every C1 window to every patch.
+
+        ``data`` is padded with ``k // 2`` zeros on every side; for every ``k x k`` window
+        position of the padded map but those of the first row and the first column, ``d``
+        is the squared Euclidean distance ``sum(x**2) - 2 <x, w> + sum(w**2)`` between the
+        window ``x`` (all bands) and each kernel ``w``.
+
+        Parameters
+        ----------
+        data : array_like, 3D (n, h, w)
+            One C1 band: real, finite values, ``n >= 1``.
+        kernels : array_like, 4D (m, n, k, k)
+            The patches, with the bands of ``data``; real, finite values, ``k >= 1``.
+        activation : {"euclidean", "gaussian"}, optional
+            ``sqrt(max(d, 0))`` or ``exp(-d / (2 sigma**2))``.
+        sigma : float, optional
+            The width of "gaussian", finite and ``> 0`` (checked for both).
+        out : ndarray of float32, optional
+            Output buffer of shape ``(m, h + 2 (k // 2) - k, w + 2 (k // 2) - k)`` (0
+            when negative), C-contiguous, writeable, not overlapping the inputs.
+
+        Returns
+        -------
+        ndarray of float32, shape (m, h + 2 (k // 2) - k, w + 2 (k // 2) - k)
+            ``out`` when given; returned without computing when empty.
+
+        Raises
+        ------
+        TypeError
+            If an array is not real, ``activation`` is not a string or ``sigma`` not real.
+        ValueError
+            If a shape, value or ``out`` does not fit.
+        MemoryError
+            If the output would not fit in memory.
+        """
+        original_data, original_kernels = data, kernels
+        data = _checks.float32_array(data, "data", 3)
+        if data.shape[0] < 1:
+            raise ValueError("data must have at least one band, got shape %r" % (data.shape,))
+        kernels, activation, sigma = self._hmax_s2_arguments(data.shape, kernels, activation,
+                                                             sigma, "data")
+        k = kernels.shape[2]
+        shape = (kernels.shape[0],) + tuple(max(0, side + 2 * (k // 2) - k)
+                                            for side in data.shape[1:])
+        inputs = [(name, a) for name, a in [("data", original_data), ("data", data),
+                                            ("kernels", original_kernels),
+                                            ("kernels", kernels)]
+                  if isinstance(a, np.ndarray)]
+        out = self._output(out, shape, inputs, "HmaxS2")
+        if out.size == 0:
+            return out
+        return self._HmaxS2(data, kernels, activation, sigma, out)
+
+    def HmaxC2(self, bands, kernels, activation="euclidean", sigma=1.0, out=None):
+        """C2 of the standard HMAX model: every patch's best S2 value over all C1 bands.
+
+        The minimum ("euclidean") or maximum ("gaussian") over all positions of all
+        ``bands`` of :meth:`HmaxS2`'s values, computed without holding the S2 maps.
+
+        Parameters
+        ----------
+        bands : list of array_like
+            Non-empty; the C1 bands, 3D ``(n, h_b, w_b)`` arrays with the same ``n >= 1``;
+            real, finite values.
+        kernels, activation, sigma
+            As for :meth:`HmaxS2`.
+        out : ndarray of float32, optional
+            Output buffer of shape ``(m,)``, writeable, not overlapping the inputs.
+
+        Returns
+        -------
+        ndarray of float32, shape (m,)
+            ``out`` when given.
+
+        Raises
+        ------
+        TypeError, ValueError, MemoryError
+            As :meth:`HmaxS2`.
+        InputSizeError
+            If no band has an S2 position for patches of side ``k``.
+        """
+        original_kernels = kernels
+        bands, inputs = self._map_list(bands, "bands", 3)
+        n = bands[0].shape[0]
+        if n < 1:
+            raise ValueError("bands must have at least one band, got shape %r"
+                             % (bands[0].shape,))
+        for i, a in enumerate(bands):
+            if a.shape[0] != n:
+                raise ValueError("bands[%d] must have the %d bands of bands[0], got shape %r"
+                                 % (i, n, a.shape))
+        kernels, activation, sigma = self._hmax_s2_arguments(bands[0].shape, kernels,
+                                                             activation, sigma, "bands[0]")
+        k = kernels.shape[2]
+        if not any(min(a.shape[1:]) + 2 * (k // 2) - k > 0 for a in bands):
+            raise InputSizeError("bands are too small for one S2 unit of patches of side %d "
+                                 "(largest band %r)" % (k, max((a.shape for a in bands),
+                                                               key=lambda s: min(s[1:]))))
+        inputs += [("kernels", a) for a in (original_kernels, kernels)
+                   if isinstance(a, np.ndarray)]
+        out = self._output(out, (kernels.shape[0],), inputs, "HmaxC2")
+        if out.size == 0:
+            return out
+        return self._HmaxC2(bands, kernels, activation, sigma, out)
 
     # -- private implementations (subclasses) ---------------------------------------------
 
@@ -1034,3 +1350,24 @@ class Backend(abc.ABC):
     def _SampleGatherPatches(self, scales, width, generator, locations, out):
         """Draw ``len(locations)`` corners with ``generator`` in the documented order into
         ``locations`` (intp, (N, 3)), then gather as ``_GatherPatches``."""
+
+    @abc.abstractmethod
+    def _HmaxS1(self, data, kernels, out):
+        """Fill the arrays of ``out`` (list of (n_i, H, W)) with S1 of the 2D ``data`` for
+        the kernel sets ``kernels`` (list of finite float32 (n_i, s_i, s_i), s_i odd); return
+        ``out``."""
+
+    @abc.abstractmethod
+    def _HmaxC1(self, maps, kwidth, out):
+        """Fill ``out`` (n, h, w), not empty, with C1 of ``maps`` (list of (n, H, W), H, W
+        >= 1) for the pool side ``kwidth`` >= 2; return it."""
+
+    @abc.abstractmethod
+    def _HmaxS2(self, data, kernels, activation, sigma, out):
+        """Fill ``out`` (m, h', w'), not empty, with S2 of ``data`` (n, h, w) for
+        ``kernels`` (m, n, k, k); ``activation`` "euclidean" or "gaussian"; return it."""
+
+    @abc.abstractmethod
+    def _HmaxC2(self, bands, kernels, activation, sigma, out):
+        """Fill ``out`` (m,), not empty, with C2 of ``bands`` (list of (n, h_b, w_b), at
+        least one with an S2 position) for ``kernels`` (m, n, k, k); return it."""

@@ -3,7 +3,7 @@ Cython kernels (``glimpse._*``), which run with the GIL released."""
 
 from __future__ import annotations
 
-from . import _compiled_hmax
+from . import _compiled_hmax, _compiled_standard
 from ._compiled import _colour, _patches, _resample
 from .base import Backend
 
@@ -44,3 +44,8 @@ class CythonBackend(Backend):
 
     _GatherPatches = staticmethod(_patches.gather)
     _SampleGatherPatches = staticmethod(_patches.sample)
+
+    _HmaxS1 = staticmethod(_compiled_standard.HmaxS1)
+    _HmaxC1 = staticmethod(_compiled_standard.HmaxC1)
+    _HmaxS2 = staticmethod(_compiled_standard.HmaxS2)
+    _HmaxC2 = staticmethod(_compiled_standard.HmaxC2)

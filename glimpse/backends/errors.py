@@ -18,21 +18,50 @@ class BackendError(Exception):
         The layer being computed, when known.
     scale : int, optional
         The scale being processed, when known.
+    image_index : int, optional
+        The index of the image in the sequence of images a function was given, when
+        known (for example :func:`glimpse.prototypes.SamplePatchesFromImages` sets it).
+    image_path : str, optional
+        The path of the image file, when known. When not given, the ``image_path`` of
+        ``source`` (an :class:`glimpse.images.InputSource`), if it has one.
+
+    Attributes
+    ----------
+    msg, source, layer, scale, image_index
+        As given (None when unknown).
+    image_path : str or None
+        As given, else ``source.image_path`` when the source has one, else None.
 
     Notes
     -----
     ``str(err)`` names the source path, the layer and the scale whenever they
     are known. The attributes may be filled in after the error is raised (for
     example, :func:`glimpse.models.base.BuildLayer` attaches the state's
-    source).
+    source). Code that needs to know which image failed reads ``image_index`` and
+    ``image_path``, never the message.
     """
 
-    def __init__(self, msg=None, source=None, layer=None, scale=None):
+    def __init__(self, msg=None, source=None, layer=None, scale=None, image_index=None,
+                 image_path=None):
         super().__init__(msg)
         self.msg = msg
         self.source = source
         self.layer = layer
         self.scale = scale
+        self.image_index = image_index
+        self.image_path = image_path
+
+    @property
+    def image_path(self):
+        """The path of the image file, or None when unknown (see the class notes)."""
+        path = self.__dict__.get("_image_path")
+        if path is None:
+            path = getattr(self.source, "image_path", None)
+        return path
+
+    @image_path.setter
+    def image_path(self, value):
+        self.__dict__["_image_path"] = value
 
     def __str__(self):
         parts = []
@@ -82,10 +111,14 @@ class InputLoadError(BackendError):
         The input whose file could not be read.
     msg : str, optional
         Why it could not be read.
+    layer, scale, image_index, image_path : optional
+        As for :class:`BackendError`.
     """
 
-    def __init__(self, source=None, msg=None, layer=None, scale=None):
-        super().__init__(msg=msg, source=source, layer=layer, scale=scale)
+    def __init__(self, source=None, msg=None, layer=None, scale=None, image_index=None,
+                 image_path=None):
+        super().__init__(msg=msg, source=source, layer=layer, scale=scale,
+                         image_index=image_index, image_path=image_path)
 
     def _default_message(self):
         return "could not load input image"

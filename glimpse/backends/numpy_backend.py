@@ -54,6 +54,37 @@ def _dots_and_norms(data, kernels, scaling, out):
         yield rows, dots, norms2
 
 
+def _window_sums(a, kh, kw):
+    """Sums of ``a`` (..., H, W) over every ``kh x kw`` window (valid positions), as sums
+    over the window's columns of sums over its rows (each window summed afresh)."""
+    rows = sliding_window_view(a, kh, axis=-2).sum(axis=-1)
+    return sliding_window_view(rows, kw, axis=-1).sum(axis=-1)
+
+
+def _hmax_s2_blocks(data, kernels):
+    """Yield ``(rows, d)``: the float64 squared distances ``d`` (m, r, w') of S2 (see
+    :meth:`Backend.HmaxS2`) for blocks of output rows of the band ``data`` (n, h, w)."""
+    m, n, k, _ = kernels.shape
+    half = k // 2
+    padded = np.pad(data.astype(np.float64), ((0, 0), (half, half), (half, half)))
+    # window positions of the padded map, the first row and column dropped
+    win = _windows(padded, k, k, 1)[:, 1:, 1:]
+    sq = _window_sums((padded * padded).sum(axis=0), k, k)[1:, 1:]
+    k64 = kernels.astype(np.float64)
+    ksq = np.einsum("mbij,mbij->m", k64, k64)
+    h, w = sq.shape
+    for rows in _row_blocks(h, (n * k * k + m) * w * 8):
+        dots = np.einsum("brwij,mbij->mrw", win[:, rows], k64, optimize=True)
+        yield rows, sq[rows][None] - 2 * dots + ksq[:, None, None]
+
+
+def _hmax_activation(d, activation, sigma):
+    """The S2 value of the float64 squared distances ``d``."""
+    if activation == "euclidean":
+        return np.sqrt(np.maximum(d, 0.0))
+    return np.exp(-d / (2 * sigma * sigma))
+
+
 def _filter_kernel(filter, x):
     """Pillow's filter kernels: box, triangle, Keys' cubic (a = -0.5), Lanczos-3."""
     if filter == BOX:
@@ -218,3 +249,62 @@ class NumpyBackend(Backend):
                 c = int(generator.integers(0, (height - width + 1) * nx))
                 locations[k] = (s, c // nx, c % nx)
         return NumpyBackend._GatherPatches(scales, locations, width, out)
+
+    @staticmethod
+    def _HmaxS1(data, kernels, out):
+        d64 = data.astype(np.float64)
+        h, w = data.shape
+        for kset, o in zip(kernels, out):
+            n, size, _ = kset.shape
+            half = size // 2
+            padded = np.pad(d64, half)
+            norms = np.sqrt(_window_sums(padded * padded, size, size))
+            norms[norms == 0] = 1.0
+            win = _windows(padded, size, size, 1)  # (h, w, size, size)
+            k64 = kset.astype(np.float64)
+            for rows in _row_blocks(h, w * size * size * 8):
+                dots = np.einsum("rwij,nij->nrw", win[rows], k64, optimize=True)
+                o[:, rows] = np.abs(dots) / norms[rows]
+            first, last = (size + 1) // 2, (size - 1) // 2
+            o[:, :first] = 0
+            o[:, :, :first] = 0
+            o[:, h - last:] = 0
+            o[:, :, w - last:] = 0
+        return out
+
+    @staticmethod
+    def _HmaxC1(maps, kwidth, out):
+        m = maps[0].astype(np.float64)
+        for a in maps[1:]:
+            m = np.maximum(m, a)
+        half = kwidth // 2
+        padded = np.pad(m, ((0, 0), (half, half), (half, half)), constant_values=-np.inf)
+        pooled = _windows(padded, kwidth, kwidth, half).max(axis=(-2, -1))
+        _, h, w = out.shape
+        out[...] = 0
+        out[:, :h - 1, :w - 1] = pooled[:, 1:h, 1:w]
+        return out
+
+    @staticmethod
+    def _HmaxS2(data, kernels, activation, sigma, out):
+        for rows, d in _hmax_s2_blocks(data, kernels):
+            out[:, rows] = _hmax_activation(d, activation, sigma)
+        return out
+
+    @staticmethod
+    def _HmaxC2(bands, kernels, activation, sigma, out):
+        # the best match: the smallest distance, or the largest Gaussian
+        euclidean = activation == "euclidean"
+        best = np.full(out.shape, np.inf if euclidean else -np.inf)
+        k = kernels.shape[2]
+        for band in bands:
+            if min(band.shape[1:]) + 2 * (k // 2) - k <= 0:
+                continue  # no S2 position in this band
+            for _, d in _hmax_s2_blocks(band, kernels):
+                values = _hmax_activation(d, activation, sigma).reshape(len(out), -1)
+                if euclidean:
+                    best = np.minimum(best, values.min(axis=1))
+                else:
+                    best = np.maximum(best, values.max(axis=1))
+        out[...] = best
+        return out

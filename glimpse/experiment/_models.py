@@ -9,7 +9,8 @@ from __future__ import annotations
 from .. import models as _models
 from ..prototypes import SamplePatchesFromImages
 
-__all__ = ["make_model", "model_name", "model_class", "has_s2", "sample_patches_from_images"]
+__all__ = ["make_model", "model_name", "model_class", "has_s2", "s2_widths", "set_s2_widths",
+           "sample_patches_from_images"]
 
 
 def model_class(name=None):
@@ -35,6 +36,19 @@ def model_name(model):
 def has_s2(model):
     """Whether `model` has S2 kernels (prototypes) to imprint."""
     return hasattr(type(model), "s2_kernels")
+
+
+def s2_widths(model):
+    """The widths of `model`'s S2 prototypes, one per prototype set (None without S2)."""
+    shapes = getattr(model.params, "s2_kernel_shapes", None)
+    return None if shapes is None else [shape[-1] for shape in shapes]
+
+
+def set_s2_widths(params, widths):
+    """Give `params` these S2 prototype widths (the ``ml`` model's ``s2_kwidth``, the
+    ``hmax`` model's ``s2_kwidths``)."""
+    name = "s2_kwidths" if "s2_kwidths" in params.ParamNames() else "s2_kwidth"
+    setattr(params, name, list(widths))
 
 
 #: Imprinting: :func:`glimpse.prototypes.SamplePatchesFromImages`.

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from ..util import _checks
+from ..util import _checks, _random
 from .experiment import Evaluation, SplitCorpus
 from ._sklearn import require_sklearn
 
@@ -187,7 +187,7 @@ def CrossValidateClassifier(exp, num_folds=10, learner=None, score="accuracy", r
     y = exp.corpus.labels
     num_folds = check_folds(exp.corpus, num_folds)
     start = time.perf_counter()
-    rng = exp.rng("classifier") if rng is None else np.random.default_rng(rng)
+    rng = exp.rng("classifier") if rng is None else _random.generator(rng)
     folds = StratifiedKFold(num_folds, shuffle=True, random_state=int(rng.integers(2**31)))
     predictions = np.empty(len(y), np.int64)
     fold_scores, fold_acc, fold_auc = [], [], []

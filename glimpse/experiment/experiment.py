@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from ..util import _checks
+from ..util import _checks, _random
 from . import _models
 from .corpus import Corpus
 from .features import ComputeFeatures, ResolveLayers
@@ -111,9 +111,9 @@ class Experiment:
         if corpus is not None and not isinstance(corpus, Corpus):
             raise TypeError("corpus must be a Corpus, got %s" % type(corpus).__name__)
         if seed is None:
-            seed = int(np.random.SeedSequence().entropy % 2**63)
+            seed = _random.fresh_seed()
         else:
-            seed = _checks.integer(seed, "seed", 0, 2**63 - 1)
+            seed = _checks.integer(seed, "seed", 0, _random.MAX_SEED)
         self.model = model
         self.corpus = corpus
         self.seed = int(seed)
@@ -217,7 +217,7 @@ def SplitCorpus(exp, train_size=0.5, rng=None):
         return exp.train_mask
     if not 0 < train_size < 1:
         raise ValueError("train_size must lie in (0, 1), got %r" % (train_size,))
-    rng = exp.rng("split") if rng is None else np.random.default_rng(rng)
+    rng = exp.rng("split") if rng is None else _random.generator(rng)
     mask = np.zeros(len(corpus), bool)
     for label in range(len(corpus.class_names)):
         members = np.flatnonzero(corpus.labels == label)

@@ -8,9 +8,10 @@ import os
 import numpy as np
 
 from ..backends import InputLoadError, InputSizeError
-from ..models.base import BuildLayer
+from ..models.base import BuildLayer, ResolveLayers
 from ..models.base.layer import LayerSpec
 from ..util import _checks, npz
+from ..util._progress import ProgressBar
 from ._pool import pool_for
 
 __all__ = ["ExtractFeatures", "ResolveLayers", "IterFeatures", "ComputeFeatures",
@@ -19,32 +20,6 @@ __all__ = ["ExtractFeatures", "ResolveLayers", "IterFeatures", "ComputeFeatures"
 #: Images handed to the pool at once, and so the most feature rows held at a time besides
 #: the output (see :func:`IterFeatures`).
 DEFAULT_BLOCK_SIZE = 128
-
-
-def ResolveLayers(model, layers):
-    """The layers of `model` named by `layers` (names, ids or LayerSpecs), as a list."""
-    if isinstance(layers, (str, LayerSpec)):
-        layers = [layers]
-    layers = list(layers)
-    if not layers:
-        raise ValueError("layers must name at least one layer, got %r" % (layers,))
-    out = []
-    for layer in layers:
-        cls = model.LayerClass
-        try:
-            if isinstance(layer, str):
-                try:
-                    layer = cls.FromName(layer)
-                except ValueError:
-                    layer = cls.FromId(layer.lower())
-            else:
-                layer = cls.FromId(layer)
-        except ValueError:
-            raise ValueError("layers must be layers of %s (%s), got %r" % (
-                type(model).__name__, ", ".join(x.name for x in cls.AllLayers()), layer
-            )) from None
-        out.append(layer)
-    return out
 
 
 def _flatten(value, parts):
@@ -158,14 +133,12 @@ def IterFeatures(model, images, layers, pool=None, block_size=None, progress=Fal
     worker while it computes. The results depend only on the model and the images, never
     on the pool or its size.
     """
-    layers = ResolveLayers(model, layers)
+    layers = ResolveLayers(model, layers, "layers")
     block = _block_size(block_size)
     images = list(images)
     func = functools.partial(_image_features, model, layers)
-    from tqdm.auto import tqdm
-
-    with pool_for(pool) as workers, tqdm(total=len(images), disable=not progress,
-                                         unit="image", leave=False) as bar:
+    with pool_for(pool) as workers, ProgressBar(len(images), bool(progress), unit="image",
+                                                leave=False) as bar:
         kw = {"progress": bar.update} if progress else {}
         for start in range(0, len(images), block):
             results = workers.map(func, images[start:start + block], **kw)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 import numpy as np
 
 from ..backends import InputLoadError, InputSizeError
-from ..util import _checks
+from ..util import _checks, _random
+from ..util.kernel import ScaleToUnitNorm
 from . import _models
 from ._algorithms import PROTOTYPE_ALGORITHMS
 from ._pool import pool_for
@@ -62,22 +62,14 @@ def _imprint(exp, layer, sizes, num, train, rng, pool):
 
 
 def _failed_path(err, images):
-    source = getattr(err, "source", None)
-    path = getattr(source, "image_path", None)
+    """The path among ``images`` of the image ``err`` names (its index, else its path)."""
+    index = getattr(err, "image_index", None)
+    if index is not None and 0 <= index < len(images):
+        return images[index]
+    path = getattr(err, "image_path", None)
     if path is not None and str(path) in images:
         return str(path)
-    match = re.search(r"images\[(\d+)\]", str(source if source is not None else err))
-    if match and int(match.group(1)) < len(images):
-        return images[int(match.group(1))]
-    text = str(err)
-    found = [image for image in images if image in text]
-    return max(found, key=len) if found else None
-
-
-def _normalise(patches):
-    flat = patches.reshape(len(patches), -1).astype(np.float64)
-    norms = np.sqrt((flat * flat).sum(axis=1))
-    return (flat / np.maximum(norms, 1e-12)[:, None]).astype(np.float32).reshape(patches.shape)
+    return None
 
 
 def _spec(model, layer, kernel_sizes):
@@ -89,7 +81,7 @@ def _spec(model, layer, kernel_sizes):
         layer = "C1"
     (layer,) = ResolveLayers(model, [layer])
     if kernel_sizes is None:
-        kernel_sizes = getattr(model.params, "s2_kwidth", None)
+        kernel_sizes = _models.s2_widths(model)
         if kernel_sizes is None:
             raise ValueError("kernel_sizes must be given for %s" % type(model).__name__)
     if isinstance(kernel_sizes, (int, np.integer)):
@@ -131,7 +123,7 @@ def MakePrototypes(exp, num_prototypes, algorithm="imprint", pool=None, rng=None
         same prototypes whatever the pool and its size.
     layer, kernel_sizes : optional
         Imprint from another layer or with other widths (default: C1 and the model's
-        ``s2_kwidth``). A model without S2 (the base model) needs both, and keeps the
+        S2 widths). A model without S2 (the base model) needs both, and keeps the
         patches in the experiment only.
 
     Returns
@@ -147,7 +139,7 @@ def MakePrototypes(exp, num_prototypes, algorithm="imprint", pool=None, rng=None
     if exp.train_mask is None:
         SplitCorpus(exp)
     train = np.flatnonzero(exp.train_mask)
-    rng = exp.rng("prototypes") if rng is None else np.random.default_rng(rng)
+    rng = exp.rng("prototypes") if rng is None else _random.generator(rng)
     with pool_for(pool) as workers:
         def imprint(count, generator):
             return _imprint(exp, layer, sizes, count, train, generator, workers)
@@ -191,7 +183,7 @@ def make_prototypes(model, images, num_prototypes, algorithm="imprint", pool=Non
     num, layer, sizes, normalize = _arguments(model, num_prototypes, algorithm, layer,
                                               kernel_sizes)
     images = list(images)
-    rng = np.random.default_rng(rng)
+    rng = _random.generator(rng)
     with pool_for(pool) as workers:
         def imprint(count, generator):
             return _sample(model, layer, sizes, count, images, generator.integers(2**63),
@@ -234,7 +226,7 @@ def _make(imprint, algorithm, num, rng, normalize):
         else:
             protos = [_kmeans(p, num, rng) for p in patches]
     if normalize:
-        protos = [_normalise(p) for p in protos]
+        protos = [ScaleToUnitNorm(p) for p in protos]
     return [np.ascontiguousarray(p, np.float32) for p in protos], locations
 
 

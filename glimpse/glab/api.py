@@ -76,8 +76,8 @@ def _replace_model(model):
 
 
 def SetModelClass(name=None):
-    """Use a new model of the named class ("ml", "base"; None: the default); drops prototypes
-    and features."""
+    """Use a new model of the named class ("ml", "hmax", "base"; None: the default); drops
+    prototypes and features."""
     _replace_model(_models.make_model(name))
     return _lab.exp.model
 

@@ -1,8 +1,10 @@
 """glimpse models: layered networks of visual cortex built on :mod:`glimpse.models.base`.
 
-``"ml"`` (:mod:`glimpse.models.ml`, the HMAX model) is the default model and
-``"base"`` (:mod:`glimpse.models.base`) the abstract base model. The environment
-variable ``GLIMPSE_MODEL`` chooses the model when no name is given.
+``"ml"`` (:mod:`glimpse.models.ml`, the 2013 Glimpse variant of HMAX) is the
+default model, ``"hmax"`` (:mod:`glimpse.models.hmax`) the standard HMAX model as
+the reference MATLAB code computes it, and ``"base"`` (:mod:`glimpse.models.base`)
+the abstract base model. The environment variable ``GLIMPSE_MODEL`` chooses the
+model when no name is given.
 
 Examples
 --------
@@ -10,17 +12,21 @@ Examples
 'glimpse.models.ml.model'
 >>> MakeParams("ml", num_scales=4).num_scales
 4
+>>> MakeParams("hmax", s2_kwidths=[4, 8]).s2_kwidths
+[4, 8]
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
+
+from ..util import _checks
 
 __all__ = ["MODELS", "DEFAULT_MODEL", "GetModelClass", "MakeParams", "MakeModel"]
 
 #: Known models: name -> module holding its ``Model`` class.
-MODELS = {"ml": "glimpse.models.ml", "base": "glimpse.models.base"}
+MODELS = {"ml": "glimpse.models.ml", "hmax": "glimpse.models.hmax",
+          "base": "glimpse.models.base"}
 
 #: The model used when neither an argument nor ``GLIMPSE_MODEL`` names one.
 DEFAULT_MODEL = "ml"
@@ -32,7 +38,7 @@ def GetModelClass(name: str | None = None) -> type:
     Parameters
     ----------
     name : str, optional
-        ``"ml"`` or ``"base"`` (case-insensitive). When None, the environment
+        ``"ml"``, ``"hmax"`` or ``"base"`` (case-insensitive). When None, the environment
         variable ``GLIMPSE_MODEL`` is used if set and non-empty, else ``"ml"``.
 
     Returns
@@ -49,16 +55,7 @@ def GetModelClass(name: str | None = None) -> type:
     """
     import importlib
 
-    origin = "name"
-    if name is None:
-        name = os.environ.get("GLIMPSE_MODEL") or DEFAULT_MODEL
-        origin = "GLIMPSE_MODEL"
-    if not isinstance(name, str):
-        raise TypeError("model name must be a str, got %r" % (name,))
-    module = MODELS.get(name.strip().lower())
-    if module is None:
-        raise ValueError("unknown model %r (from %s); known models: %s"
-                         % (name, origin, ", ".join(sorted(MODELS))))
+    module = MODELS[_checks.registry_key(name, MODELS, "model", "GLIMPSE_MODEL", DEFAULT_MODEL)]
     return importlib.import_module(module).Model
 
 

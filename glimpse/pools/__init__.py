@@ -27,8 +27,8 @@ Examples
 from __future__ import annotations
 
 import importlib
-import os
 
+from ..util import _checks
 from ._base import Pool, WorkerError, default_workers
 from ._local import ProcessPool, SerialPool, ThreadPool
 
@@ -75,9 +75,9 @@ def MakePool(name: str | None = None, workers: int | None = None, **options) -> 
     Parameters
     ----------
     name : str, optional
-        A key of :data:`POOLS` (``"serial"``, ``"threads"``, ``"processes"``, ...).
-        Default: the ``GLIMPSE_POOL`` environment variable if set, else
-        ``"threads"``.
+        A key of :data:`POOLS` (``"serial"``, ``"threads"``, ``"processes"``, ...;
+        case-insensitive). Default: the ``GLIMPSE_POOL`` environment variable if set,
+        else ``"threads"``.
     workers : int, optional
         Number of workers (default: the CPUs this process may use; always 1 for
         ``"serial"``).
@@ -94,14 +94,7 @@ def MakePool(name: str | None = None, workers: int | None = None, **options) -> 
         If `name` (or ``GLIMPSE_POOL``) names no pool or a pool whose optional
         dependencies are not installed, or an option is out of range.
     TypeError
-        If an option has the wrong type.
+        If `name` is not a str, or an option has the wrong type.
     """
-    source = "name"
-    if name is None:
-        name = os.environ.get("GLIMPSE_POOL") or DEFAULT_POOL
-        source = "GLIMPSE_POOL" if os.environ.get("GLIMPSE_POOL") else "name"
-    if not isinstance(name, str) or name not in POOLS:
-        raise ValueError(
-            "%s must be one of %s, got %r" % (source, ", ".join(map(repr, POOLS)), name)
-        )
+    name = _checks.registry_key(name, POOLS, "pool", "GLIMPSE_POOL", DEFAULT_POOL)
     return _pool_class(name)(workers, **options)

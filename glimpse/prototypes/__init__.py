@@ -21,32 +21,26 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..backends import ACTIVATION_DTYPE, BackendError, InputSizeError
-from ..models.base import BuildLayer, LayerSpec, Model, SamplePatchesFromData
+from ..models.base import BuildLayer, LayerSpec, Model, ResolveLayers, SamplePatchesFromData
 from ..models.base.model import _note_array_input
-from ..util import _checks
+from ..util import _checks, _random
+from ..util.kernel import ScaleToUnitNorm
 
 __all__ = ["SamplePatchesFromImages", "ImprintS2Prototypes"]
-
-
-def _resolve_layer(model, layer):
-    classes = model.LayerClass
-    try:
-        if isinstance(layer, LayerSpec):
-            return classes.FromId(layer)
-        if isinstance(layer, str):
-            try:
-                return classes.FromName(layer)
-            except ValueError:
-                return classes.FromId(layer)
-    except ValueError:
-        pass
-    raise ValueError("layer must be a layer of %s, got %r" % (type(model).__name__, layer))
 
 
 def _describe(image, index):
     if isinstance(image, (str, os.PathLike)):
         return "images[%d] (%s)" % (index, os.fspath(image))
     return "images[%d]" % index
+
+
+def _locate(err, image, index):
+    """Attach ``images[index]``'s index and path to ``err`` (those it does not know yet)."""
+    if err.image_index is None:
+        err.image_index = index
+    if err.image_path is None and isinstance(image, (str, os.PathLike)):
+        err.image_path = os.fspath(image)
 
 
 def _sample_image(task):
@@ -58,7 +52,7 @@ def _sample_image(task):
     except BackendError as err:
         if err.source is None:
             err.source = _describe(image, index)
-        err.index = index  # the image's position in `images`
+        _locate(err, image, index)
         raise
     if isinstance(data, np.ndarray) and data.ndim == 2:
         data = [data[np.newaxis]]
@@ -76,7 +70,8 @@ def _sample_image(task):
         try:
             results.append(SamplePatchesFromData(data, k, n, rng=rng, backend=model.backend))
         except InputSizeError as err:
-            err.source, err.layer, err.index = _describe(image, index), layer, index
+            err.source, err.layer = _describe(image, index), layer
+            _locate(err, image, index)
             _note_array_input(err, image)
             raise
     return results
@@ -128,8 +123,11 @@ def SamplePatchesFromImages(
     ------
     InputSizeError
         If a map of a chosen image is smaller than a kernel size; it names the
-        image and the layer. Errors raised for an image carry its position in
-        `images` as their ``index`` attribute.
+        image and the layer.
+    BackendError
+        (including :class:`~glimpse.backends.InputLoadError` and ``InputSizeError``)
+        If an image cannot be read or computed: its ``image_index`` is the image's
+        index in ``images``, its ``image_path`` the image's path when it has one.
     ValueError, TypeError
         For bad arguments.
 
@@ -154,7 +152,7 @@ def SamplePatchesFromImages(
     """
     if not isinstance(model, Model):
         raise TypeError("model must be a glimpse Model, got %s" % type(model).__name__)
-    layer = _resolve_layer(model, layer)
+    (layer,) = ResolveLayers(model, [layer])
     sizes = _checks.integers(kernel_sizes, "kernel_sizes", 1)
     counts = _checks.integers(num_kernels, "num_kernels", 0, length=len(sizes))
     if isinstance(images, (str, bytes, os.PathLike)) or not hasattr(images, "__len__"):
@@ -165,11 +163,7 @@ def SamplePatchesFromImages(
     if pool is not None and not callable(getattr(pool, "map", None)):
         raise TypeError("pool must have a map(func, items) method, got %s"
                         % type(pool).__name__)
-    try:
-        generator = np.random.default_rng(rng)
-    except (TypeError, ValueError) as err:
-        raise type(err)("rng must be None, a non-negative int seed or a numpy.random.Generator, "
-                        "got %r (%s)" % (rng, err)) from None
+    generator = _random.generator(rng)
     if getattr(model, "s2_kernels", None) is not None and not _needs_s2(model, layer):
         model = copy.copy(model)  # the tasks need not carry the prototypes to a pool's workers
         model.s2_kernels = None
@@ -214,16 +208,20 @@ def SamplePatchesFromImages(
         if patches is None:
             patches = np.empty((0, _bands_hint(model, layer), k, k), ACTIVATION_DTYPE)
         if normalize and n:
-            norms = np.sqrt(np.sum(patches.reshape(n, -1).astype(np.float64) ** 2, axis=1))
-            norms[norms == 0] = 1
-            patches /= norms.astype(ACTIVATION_DTYPE)[:, None, None, None]
+            patches = ScaleToUnitNorm(patches)
         results.append((patches, locations))
     return results
 
 
 def _needs_s2(model, layer):
-    s2 = getattr(model.LayerClass, "S2", None)
-    return s2 is not None and (layer == s2 or model.LayerClass.IsSublayer(s2, layer))
+    """Whether `layer` is computed with the S2 prototypes: S2, C2 (which a model may compute
+    from C1 directly) or a layer built on either."""
+    classes = model.LayerClass
+    for name in ("S2", "C2"):
+        top = getattr(classes, name, None)
+        if top is not None and (layer == top or classes.IsSublayer(top, layer)):
+            return True
+    return False
 
 
 def _bands_hint(model, layer):
@@ -238,8 +236,9 @@ def ImprintS2Prototypes(model, images, num_prototypes, rng=None, pool=None):
 
     Parameters
     ----------
-    model : glimpse.models.ml.Model
-        The model; one prototype set per width of ``params.s2_kwidth``.
+    model : glimpse.models.ml.Model or glimpse.models.hmax.Model
+        The model; one prototype set per entry of ``params.s2_kernel_shapes`` (the
+        ``ml`` model's ``s2_kwidth``, the ``hmax`` model's ``s2_kwidths``).
     images : sequence
         Training images (paths, PIL images, :class:`glimpse.images.Picture`
         objects, 2D arrays in [0, 1] taken as the IMAGE layer, states).
@@ -254,16 +253,17 @@ def ImprintS2Prototypes(model, images, num_prototypes, rng=None, pool=None):
     -------
     list of ndarray
         Per S2 kernel width, the locations (num_prototypes, 4) of the
-        prototypes: (image index, scale, y, x) in the C1 layer.
+        prototypes: (image index, scale, y, x) in the C1 layer (for the ``hmax``
+        model, whose C1 bands play the role of scales: (image index, band, y, x)).
 
     Notes
     -----
     Prototypes are scaled to unit norm when ``params.s2_kernels_are_normed``.
     """
     if not hasattr(type(model), "s2_kernels") or not isinstance(model, Model):
-        raise TypeError("model must be a glimpse.models.ml Model (with s2_kernels), got %s"
+        raise TypeError("model must be a glimpse model with S2 prototypes (s2_kernels), got %s"
                         % type(model).__name__)
-    widths = model.params.s2_kwidth
+    widths = [shape[-1] for shape in model.params.s2_kernel_shapes]
     counts = _checks.integers(num_prototypes, "num_prototypes", 1, length=len(widths))
     results = SamplePatchesFromImages(model, model.LayerClass.C1, widths, counts, images,
                                       rng=rng, normalize=model.params.s2_kernels_are_normed,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import os
 
 import numpy as np
 
@@ -33,6 +34,7 @@ __all__ = [
     "labels",
     "process_memory",
     "prepared_image",
+    "registry_key",
     "MEMORY_LIMIT",
 ]
 
@@ -437,3 +439,52 @@ def prepared_image(size, scratch: int, max_pixels: int | None) -> None:
         raise ValueError("image refused as too large: preparing it must need at most %d "
                          "bytes (the memory this process may use), got %d bytes to resize "
                          "it to %dx%d" % (limit, scratch, width, height))
+
+
+def registry_key(name, registry, what: str, env: str, default: str) -> str:
+    """The key of ``registry`` (a mapping with lower-case keys) that ``name`` names.
+
+    The one lookup of the names of backends, models and pools: case-insensitive, with
+    surrounding spaces ignored. When ``name`` is None, the environment variable ``env`` is
+    read if set and non-empty, else ``default`` is taken.
+
+    Parameters
+    ----------
+    name : str or None
+        The name asked for.
+    registry : mapping
+        Its keys are the known names, lower case, in the order messages list them.
+    what : str
+        What the registry holds ("backend"), for messages.
+    env : str
+        The environment variable that names one when ``name`` is None.
+    default : str
+        The name taken when neither ``name`` nor ``env`` gives one.
+
+    Returns
+    -------
+    str
+        The key.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a str: "WHAT name must be a str, got VALUE".
+    ValueError
+        If it names nothing known: "WHAT name must be one of 'a', 'b', got VALUE" (``env``
+        in place of "WHAT name" when the name came from the environment).
+    """
+    origin = "%s name" % what
+    if name is None:
+        name = os.environ.get(env) or None
+        if name is None:
+            name = default
+        else:
+            origin = env
+    if not isinstance(name, str):
+        raise TypeError("%s must be a str, got %s" % (origin, show(name)))
+    key = name.strip().lower()
+    if key not in registry:
+        raise ValueError("%s must be one of %s, got %s"
+                         % (origin, ", ".join(map(repr, registry)), show(name)))
+    return key

@@ -1,4 +1,4 @@
-"""Gabor kernels for the S1 layer of HMAX-style models."""
+"""Kernels: Gabor kernels for the S1 layer of HMAX-style models, and unit-norm scaling."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["MakeGaborKernel", "MakeGaborKernels"]
+__all__ = ["MakeGaborKernel", "MakeGaborKernels", "KernelNorms", "ScaleToUnitNorm"]
 
 
 def MakeGaborKernel(kwidth, theta, gamma=0.6, sigma=None, phi=0, lambda_=None, scale_norm=True):
@@ -120,3 +120,50 @@ def MakeGaborKernels(kwidth, num_orientations, num_phases, shift_orientations, *
         for j in range(num_phases):
             out[i, j] = MakeGaborKernel(kwidth, theta, phi=2 * math.pi * j / num_phases, **kw)
     return out
+
+
+def KernelNorms(kernels) -> np.ndarray:
+    """The Euclidean norm of every kernel of a stack, computed in float64.
+
+    Parameters
+    ----------
+    kernels : array_like of real numbers, shape (n, ...)
+        Axis 0 counts the kernels.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+
+    Examples
+    --------
+    >>> KernelNorms(np.array([[3.0, 4.0], [0.0, 0.0]])).tolist()
+    [5.0, 0.0]
+    """
+    flat = np.asarray(kernels).reshape(len(kernels), -1).astype(np.float64)
+    return np.sqrt(np.einsum("ij,ij->i", flat, flat))
+
+
+def ScaleToUnitNorm(kernels) -> np.ndarray:
+    """Every kernel of a stack scaled to unit Euclidean norm (an all-zero kernel stays zero).
+
+    Parameters
+    ----------
+    kernels : array_like of real numbers, shape (n, ...)
+        Axis 0 counts the kernels.
+
+    Returns
+    -------
+    ndarray of float32, same shape
+        A new array: each kernel divided by its norm (:func:`KernelNorms`), in float64,
+        then rounded to float32.
+
+    Examples
+    --------
+    >>> ScaleToUnitNorm(np.array([[3.0, 4.0], [0.0, 0.0]])).tolist()
+    [[0.6000000238418579, 0.800000011920929], [0.0, 0.0]]
+    """
+    kernels = np.asarray(kernels)
+    norms = KernelNorms(kernels)
+    norms[norms == 0] = 1
+    flat = kernels.reshape(len(kernels), -1).astype(np.float64) / norms[:, None]
+    return flat.astype(np.float32).reshape(kernels.shape)

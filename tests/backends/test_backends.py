@@ -25,9 +25,10 @@ def test_make_backend_default_and_env(monkeypatch):
     monkeypatch.setenv("GLIMPSE_BACKEND", "CYTHON")
     assert isinstance(MakeBackend(), CythonBackend)
     monkeypatch.setenv("GLIMPSE_BACKEND", "nope")
-    with pytest.raises(ValueError, match="nope.*GLIMPSE_BACKEND"):
+    with pytest.raises(ValueError, match="GLIMPSE_BACKEND must be one of .*got 'nope'"):
         MakeBackend()
-    with pytest.raises(ValueError, match="'other'"):
+    with pytest.raises(ValueError,
+                       match="backend name must be one of 'cython', 'base', 'numpy', got 'other'"):
         MakeBackend("other")
     with pytest.raises(TypeError):
         MakeBackend(3)
@@ -90,5 +91,32 @@ def test_as_backend():
     for bad in (3, NumpyBackend, object()):
         with pytest.raises(TypeError, match="backend must be a glimpse.backends.Backend"):
             AsBackend(bad)
-    with pytest.raises(ValueError, match="unknown backend 'nope'"):
+    with pytest.raises(ValueError, match="backend name must be one of .*got 'nope'"):
         AsBackend("nope")
+
+
+def test_backend_errors_carry_the_image_index_and_path():
+    err = BackendError("boom")
+    assert err.image_index is None and err.image_path is None
+    # the path of an InputSource, unless one is given; filled in after the fact too
+    err.source = InputSource("/x/y.png")
+    assert err.image_path == "/x/y.png"
+    err.image_path, err.image_index = "/x/z.png", 4
+    assert err.image_path == "/x/z.png" and err.image_index == 4
+    assert str(err) == "boom (source /x/y.png)"  # the message is unchanged
+    load = InputLoadError(InputSource("/a.png"), msg="no", image_index=2)
+    size = InputSizeError("small", source="images[1]", image_index=1, image_path="b.png")
+    assert (load.image_index, load.image_path) == (2, "/a.png")
+    assert (size.image_index, size.image_path) == (1, "b.png")
+    for original in (err, load, size):
+        copy = pickle.loads(pickle.dumps(original))
+        assert type(copy) is type(original) and str(copy) == str(original)
+        assert (copy.image_index, copy.image_path) == (original.image_index,
+                                                       original.image_path)
+
+
+def test_an_unreadable_file_names_its_path(tmp_path):
+    missing = str(tmp_path / "missing.png")
+    with pytest.raises(InputLoadError) as info:
+        InputSource(missing).CreateImage()
+    assert info.value.image_path == missing and info.value.image_index is None

@@ -58,6 +58,8 @@ def _good_calls():
         "NormDotProduct": s_call,
         "Rbf": s_call,
         "NormRbf": s_call,
+        "SOperation": (("NormRbf", data, kernels),
+                       dict(bias=0.5, beta=0.5, scaling=1, out=None, kernels_checked=True)),
         "LocalMax": ((data, 3), dict(scaling=1, out=None)),
         "GlobalMax": ((data,), dict(out=None)),
         "OutputMapShapeForInput": ((3, 3, 1, 6, 6), {}),
@@ -70,6 +72,12 @@ def _good_calls():
         "LumaBytes": ((np.arange(60, dtype=np.uint8).reshape(3, 5, 4),), dict(out=None)),
         "GatherPatches": ((data, np.array([[0, 1, 2], [1, 3, 3]]), 3), dict(out=None)),
         "SampleGatherPatches": ((data, 3, 4), dict(rng=0, out=None)),
+        "HmaxS1": ((data[0], [kernels[:, 0]]), dict(out=None)),
+        "HmaxC1": (([data, data], 2), dict(out=None)),
+        "HmaxS2": ((data, kernels[..., :2, :2]),
+                   dict(activation="gaussian", sigma=0.5, out=None)),
+        "HmaxC2": (([data, data[:, :3]], kernels),
+                   dict(activation="euclidean", sigma=1.0, out=None)),
     }
 
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from glimpse.backends import CythonBackend, NumpyBackend
-from glimpse.util import gimage
+from glimpse import images as gimage
 
 COMPILED, REFERENCE = CythonBackend(), NumpyBackend()
 

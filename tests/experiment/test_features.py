@@ -44,7 +44,8 @@ def test_extract_features_errors(model):
 def test_resolve_layers(model):
     assert ResolveLayers(model, "image") == [Layer.IMAGE]
     assert ResolveLayers(model, ["IMAGE", Layer.SOURCE]) == [Layer.IMAGE, Layer.SOURCE]
-    with pytest.raises(ValueError, match="layers must be layers of"):
+    with pytest.raises(ValueError, match="layer must be a layer of Model \\(C1, C2, S1, S2, "
+                       "image, retina, source\\) or a node registered on the model, got 'nope'"):
         ResolveLayers(model, ["nope"])
     with pytest.raises(ValueError, match="at least one"):
         ResolveLayers(model, [])

@@ -218,7 +218,7 @@ def experiment(tmp_path_factory):
     ({"model": ...}, {}, "metadata has no model"),
     ({"params": ...}, {}, "metadata has no params"),
     ({"seed": ...}, {}, "metadata has no seed"),
-    ({"model": "nothing"}, {}, "unknown model 'nothing'"),
+    ({"model": "nothing"}, {}, "model name must be one of 'ml', 'hmax', 'base', got 'nothing'"),
     ({"params": [1, 2]}, {}, "params must be a JSON object, got a list"),
     ({"params": {"bogus": 1}}, {}, "unknown parameter(s) bogus"),
     ({"params": {"num_scales": -4}}, {}, "num_scales"),

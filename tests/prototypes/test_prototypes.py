@@ -162,3 +162,18 @@ def test_the_tasks_do_not_carry_the_prototypes():
     assert seen and all(m.s2_kernels is None for m in seen)
     assert model.s2_kernels[0] is kept  # the caller's model is untouched
     np.testing.assert_array_equal(again[0][0], kept)  # same seed, same draws as the imprint
+
+
+def test_errors_carry_the_index_and_path_of_the_image(tmp_path):
+    from glimpse.backends import InputLoadError
+
+    model = Model(NumpyBackend(), Params(num_scales=1, s2_kwidth=[3]))
+    big = np.random.default_rng(0).random((70, 70), dtype=np.float32)
+    missing = str(tmp_path / "missing.png")
+    with pytest.raises(InputLoadError) as info:
+        SamplePatchesFromImages(model, "C1", 3, 20, [big, missing], rng=0)
+    assert (info.value.image_index, info.value.image_path) == (1, missing)
+    small = np.zeros((20, 20), np.float32)
+    with pytest.raises(InputSizeError) as info:
+        SamplePatchesFromImages(model, "C1", 3, 20, [big, big, small], rng=0)
+    assert (info.value.image_index, info.value.image_path) == (2, None)

@@ -136,3 +136,38 @@ def test_labels_keeps_integers_and_names():
     assert _checks.labels(np.array([2, 0], np.uint8), "labels") == [2, 0]
     assert _checks.labels(["b", "a"], "labels") == ["b", "a"]
     assert _checks.labels([], "labels") == []
+
+
+def test_registry_names_are_case_insensitive_with_one_message(monkeypatch):
+    registry = {"alpha": 1, "beta": 2}
+    monkeypatch.delenv("GLIMPSE_TEST_THING", raising=False)
+    assert _checks.registry_key(" ALPHA ", registry, "thing", "GLIMPSE_TEST_THING", "beta") \
+        == "alpha"
+    assert _checks.registry_key(None, registry, "thing", "GLIMPSE_TEST_THING", "beta") == "beta"
+    monkeypatch.setenv("GLIMPSE_TEST_THING", "Alpha")
+    assert _checks.registry_key(None, registry, "thing", "GLIMPSE_TEST_THING", "beta") == "alpha"
+    monkeypatch.setenv("GLIMPSE_TEST_THING", "gamma")
+    with pytest.raises(ValueError) as info:
+        _checks.registry_key(None, registry, "thing", "GLIMPSE_TEST_THING", "beta")
+    assert str(info.value) == "GLIMPSE_TEST_THING must be one of 'alpha', 'beta', got 'gamma'"
+    with pytest.raises(ValueError) as info:
+        _checks.registry_key("gamma", registry, "thing", "GLIMPSE_TEST_THING", "beta")
+    assert str(info.value) == "thing name must be one of 'alpha', 'beta', got 'gamma'"
+    with pytest.raises(TypeError, match="^thing name must be a str, got 3$"):
+        _checks.registry_key(3, registry, "thing", "GLIMPSE_TEST_THING", "beta")
+
+
+def test_backends_models_and_pools_follow_the_same_rules(monkeypatch):
+    from glimpse.backends import MakeBackend
+    from glimpse.models import GetModelClass
+    from glimpse.pools import MakePool
+
+    assert MakeBackend(" NumPy ").name == "numpy"
+    assert GetModelClass("BASE").__module__ == "glimpse.models.base.model"
+    with MakePool("Serial") as pool:
+        assert pool.name == "serial"
+    for make, what in ((MakeBackend, "backend"), (GetModelClass, "model"), (MakePool, "pool")):
+        with pytest.raises(ValueError, match="^%s name must be one of '.*', got 'nope'$" % what):
+            make("nope")
+        with pytest.raises(TypeError, match="^%s name must be a str, got 3$" % what):
+            make(3)

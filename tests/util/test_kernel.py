@@ -93,3 +93,20 @@ def test_kernels_rejects_bad_counts():
         MakeGaborKernels(5, 0, 2, True)
     with pytest.raises(TypeError, match="num_phases"):
         MakeGaborKernels(5, 2, "2", True)
+
+
+def test_scale_to_unit_norm():
+    from glimpse.util.kernel import KernelNorms, ScaleToUnitNorm
+
+    rng = np.random.default_rng(3)
+    kernels = rng.normal(size=(5, 2, 3, 3)).astype(np.float32)
+    kernels[2] = 0
+    scaled = ScaleToUnitNorm(kernels)
+    assert scaled.dtype == np.float32 and scaled.shape == kernels.shape
+    norms = KernelNorms(scaled)
+    assert np.allclose(norms[[0, 1, 3, 4]], 1, atol=1e-6) and norms[2] == 0
+    # the direction is kept: each kernel is a positive multiple of the original
+    ratio = scaled[0] / kernels[0]
+    assert np.allclose(ratio, ratio.flat[0]) and ratio.flat[0] > 0
+    assert np.array_equal(kernels[2], np.zeros((2, 3, 3)))  # the input is not changed
+    assert KernelNorms(np.array([[3, 4], [5, 12]])).tolist() == [5.0, 13.0]

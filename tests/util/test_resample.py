@@ -16,7 +16,7 @@ from PIL import Image
 
 from glimpse import _resample
 from glimpse.backends import CythonBackend, MakeBackend, NumpyBackend
-from glimpse.util import gimage
+from glimpse import images as gimage
 
 LANCZOS = int(Image.Resampling.LANCZOS)
 BILINEAR = int(Image.Resampling.BILINEAR)

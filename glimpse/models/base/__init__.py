@@ -10,9 +10,10 @@ Examples
 ((5, 8, 8), (5, 3))
 """
 
-from ...backends import BackendError, InputLoadError, InputSizeError, InputSource
+from ...backends import BackendError, InputLoadError, InputSizeError
+from ...images import InputSource
 from .layer import LayerSpec, layer_builder
-from .model import BuildLayer, Layer, Model, PrepareImage, SamplePatches, State
+from .model import BuildLayer, Layer, Model, PrepareImage, ResolveLayers, SamplePatches, State
 from .param import Param, Params, ResizeMethod
 from .sampling import SamplePatchesFromData
 
@@ -26,6 +27,7 @@ __all__ = [
     "ResizeMethod",
     "PrepareImage",
     "BuildLayer",
+    "ResolveLayers",
     "SamplePatches",
     "SamplePatchesFromData",
     "layer_builder",

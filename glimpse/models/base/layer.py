@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Hashable
 
-from ...util import gimage
+from ...images import convert
 from ...util.dataflow import Node, node_builder
 
 if TYPE_CHECKING:
@@ -240,14 +240,14 @@ def layer_builder(layer: LayerSpec) -> Callable[[Callable], Callable]:
 def FromImage(img: Image.Image) -> np.ndarray:
     """Convert a PIL image to layer data: a 2D float32 array in [0, 1].
 
-    See :func:`glimpse.util.gimage.ImageToArray` for how modes are handled.
+    See :func:`glimpse.images.ImageToArray` for how modes are handled.
     """
-    return gimage.ImageToArray(img)
+    return convert.ImageToArray(img)
 
 
 def ToImage(data: np.ndarray) -> Image.Image:
     """Convert 2D layer data with values in [0, 1] to an 8-bit greyscale PIL image.
 
-    See :func:`glimpse.util.gimage.ArrayToImage`.
+    See :func:`glimpse.images.ArrayToImage`.
     """
-    return gimage.ArrayToImage(data)
+    return convert.ArrayToImage(data)

@@ -9,22 +9,16 @@ from typing import Any, Sequence, Union, cast
 import numpy as np
 from PIL import Image
 
-from ...backends import (
-    ACTIVATION_DTYPE,
-    AsBackend,
-    Backend,
-    BackendError,
-    InputLoadError,
-    InputSizeError,
-    InputSource,
-)
+from ...backends import AsBackend, Backend, BackendError, InputLoadError, InputSizeError
+from ...images import prepare as _prepare
+from ...images.decode import InputSource
 from ...images.picture import Picture
-from ...util import _checks, gimage
+from ...util import _checks
 from ...util import dataflow
 from ...util.dataflow import BuildNode, DependencyError
 from . import layer as _layer
 from .layer import LayerSpec, layer_builder
-from .param import Params, ResizeMethod
+from .param import Params
 
 #: What MakeState accepts.
 StateSource = Union[str, "os.PathLike[str]", Image.Image, Picture, np.ndarray, dataflow.State]
@@ -37,6 +31,7 @@ __all__ = [
     "Model",
     "PrepareImage",
     "BuildLayer",
+    "ResolveLayers",
     "SamplePatches",
 ]
 
@@ -67,32 +62,6 @@ class State(dataflow.State):
     ModelClass: type | None = None
 
 
-def _check_unit_array(data, name="source", copy=True):
-    """Validate a 2D floating array with finite values in [0, 1].
-
-    Returns a C-ordered float32 copy, or with ``copy=False`` the array itself when it is
-    float32 or float64 (what the resampler reads in place).
-    """
-    if data.dtype.kind != "f":
-        raise ValueError(
-            "%s array must have a floating dtype, got %s" % (name, data.dtype)
-        )
-    if data.ndim != 2:
-        raise ValueError("%s array must be 2D (height, width), got shape %s" % (name, data.shape))
-    if data.size == 0:
-        raise ValueError("%s array is empty (shape %s)" % (name, data.shape))
-    lo, hi = data.min(), data.max()  # NaN propagates, infinities show: no isfinite pass
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        _checks.finite(data, name)  # the message names the first bad value
-    if lo < 0 or hi > 1:
-        raise ValueError(
-            "%s array values must lie in [0, 1], got range [%g, %g]" % (name, lo, hi)
-        )
-    if not copy and data.dtype in (np.float32, np.float64):
-        return data
-    return np.array(data, dtype=ACTIVATION_DTYPE, order="C", copy=True)
-
-
 #: Added to the message of an InputSizeError whose input was a plain array.
 ARRAY_INPUT_NOTE = ("an array is taken as the prepared IMAGE layer, as it is (not resized); wrap "
                     "it in glimpse.images.Picture to have it prepared (resized) as an image "
@@ -106,15 +75,6 @@ def _note_array_input(err, source):
         err.msg = "%s; %s" % (err.msg or err._default_message(), ARRAY_INPUT_NOTE)
 
 
-def _unresized(data, img):
-    """``data`` as a float32 array of its own (never the caller's array ``img``)."""
-    if data.dtype == np.uint8:  # an 8-bit grey image's bytes: ImageToArray's values
-        return data.astype(ACTIVATION_DTYPE) / ACTIVATION_DTYPE(255.0)
-    if data is img:
-        return np.array(data, dtype=ACTIVATION_DTYPE, order="C", copy=True)
-    return data
-
-
 def PrepareImage(img: Image.Image | Picture | np.ndarray, params: Params,
                  backend: Backend | None = None) -> np.ndarray:
     """Prepare an image for input into the model.
@@ -123,7 +83,7 @@ def PrepareImage(img: Image.Image | Picture | np.ndarray, params: Params,
     ----------
     img : PIL.Image.Image or glimpse.images.Picture or 2D ndarray of float
         Input data. An image of any Pillow mode (colour is reduced to luma,
-        see :func:`glimpse.util.gimage.ImageToArray`), a Picture (prepared as
+        see :func:`glimpse.images.ImageToArray`), a Picture (prepared as
         its image), or an array with finite values in [0, 1].
     params : Params
         Parameters controlling image transformation.
@@ -161,89 +121,12 @@ def PrepareImage(img: Image.Image | Picture | np.ndarray, params: Params,
       obtained by scaling the short edge (relative to that shape) and
       cropping the centre of the long one.
 
-    See :func:`glimpse.util.gimage.ScaleImage` and
-    :func:`glimpse.util.gimage.ScaleAndCropImage`.
+    See :func:`glimpse.images.ScaleImage` and
+    :func:`glimpse.images.ScaleAndCropImage`.
     """
     if not isinstance(params, Params):
         raise TypeError("params must be a Params object, got %s" % type(params).__name__)
-    return _prepare(img, params, AsBackend(backend), 1)
-
-
-def _resample_target(params, width, height):
-    """The size an image of (width, height) is resampled to (before any crop), or None."""
-    method = ResizeMethod(params.image_resize_method)
-    if method is ResizeMethod.NONE:
-        return None
-    length = params.image_resize_length
-    if method is ResizeMethod.SCALE_AND_CROP:
-        size = gimage.ScaledSize((width, height), method.value, length,
-                                 params.image_resize_aspect_ratio)
-        return gimage.ScaleAndCropSize((width, height), size)[0]
-    return gimage.ScaledSize((width, height), method.value, length)
-
-
-#: The decoded image stays at least this many times the resample target on each side when
-#: a JPEG decoder reduces it (closer to the target, the layer moves by up to 0.26).
-DRAFT_MARGIN = 4
-
-
-def _max_draft_scale(params, width, height):
-    """How much a decoder may reduce an image of (width, height) for ``params``."""
-    target = _resample_target(params, width, height)
-    if target is None:
-        return 1
-    return max(1, min(width // (DRAFT_MARGIN * target[0]),
-                      height // (DRAFT_MARGIN * target[1])))
-
-
-def _prepare(img, params, backend, scale, exact=True):
-    """PrepareImage of an image that is the original reduced ``scale`` times on each side.
-
-    The output size and crop are computed from the original's size; the resampler maps
-    the whole reduced image onto them, which covers the same area (``scale`` divides the
-    original's sides). An 8-bit grey image is resampled from its bytes (the backend
-    divides by 255 as it reads them: no full-size float copy), with the same result.
-    Unless ``exact``, a colour image's grey is the backend's luma of its 8-bit samples
-    (``LumaBytes``: one pass, no float copies of the channels), within a few float32
-    ulps of :func:`glimpse.util.gimage.ImageToArray`'s.
-    """
-    data8 = None
-    if isinstance(img, Picture):
-        img = img.image
-    if isinstance(img, Image.Image):
-        data8 = gimage.ImageToBytes(img)
-        if data8 is not None:
-            data = data8
-        else:
-            rgb = None if exact else gimage.ImageToColourBytes(img)
-            data = gimage.ImageToArray(img) if rgb is None else backend.LumaBytes(rgb)
-    elif isinstance(img, np.ndarray):
-        data = _check_unit_array(img, "img", copy=False)
-    else:
-        raise TypeError("img must be a PIL image or a 2D array, got %s" % type(img).__name__)
-    method = ResizeMethod(params.image_resize_method)
-    height, width = data.shape
-    height, width = height * scale, width * scale
-    resample = backend.Resample if data8 is None else backend.ResampleBytes
-    if method is ResizeMethod.NONE:
-        return _unresized(data, img)
-    length = params.image_resize_length
-    if method is ResizeMethod.SCALE_AND_CROP:
-        size = gimage.ScaledSize(
-            (width, height), method.value, length, params.image_resize_aspect_ratio
-        )
-        scaled, box = gimage.ScaleAndCropSize((width, height), size)
-        _checks.prepared_image(size, backend.ResampleScratchBytes(
-            *data.shape, *scaled, box=box), Image.MAX_IMAGE_PIXELS)
-        out = resample(data, scaled[0], scaled[1], box=box)
-    else:
-        size = gimage.ScaledSize((width, height), method.value, length)
-        if size == data.shape[::-1]:
-            return _unresized(data, img)
-        _checks.prepared_image(size, backend.ResampleScratchBytes(*data.shape, *size),
-                               Image.MAX_IMAGE_PIXELS)
-        out = resample(data, *size)
-    return np.clip(out, 0.0, 1.0, out=out)
+    return _prepare.Prepare(img, params, AsBackend(backend))
 
 
 class Model(dataflow.DataFlow):
@@ -335,7 +218,7 @@ class Model(dataflow.DataFlow):
         elif isinstance(source, Image.Image):
             state[self.LayerClass.IMAGE] = PrepareImage(source, self.params, self.backend)
         elif isinstance(source, np.ndarray):
-            state[self.LayerClass.IMAGE] = _check_unit_array(source)
+            state[self.LayerClass.IMAGE] = _prepare.UnitArray(source)
         else:
             raise ValueError(
                 "source must be a path, a PIL image, a Picture, a 2D array with values in "
@@ -353,10 +236,10 @@ class Model(dataflow.DataFlow):
         if input_.exact:
             img, scale = input_.CreateImage(), 1
         else:
-            img, scale = input_.CreateGreyImage(functools.partial(_max_draft_scale,
+            img, scale = input_.CreateGreyImage(functools.partial(_prepare.MaxDraftScale,
                                                                   self.params))
         try:
-            return _prepare(img, self.params, self.backend, scale, exact=input_.exact)
+            return _prepare.Prepare(img, self.params, self.backend, scale, exact=input_.exact)
         except ValueError as err:  # the file's content: NaN in a float image, ...
             raise InputLoadError(input_, msg="cannot use image: %s" % err) from None
 
@@ -379,32 +262,70 @@ def _registered(model, wanted, by_name):
     return None
 
 
-def _resolve_layers(model, layer):
-    single = not isinstance(layer, (tuple, list))
-    layers = (layer,) if single else tuple(layer)
-    if not layers:
-        raise ValueError("layer must name at least one layer")
+def _lookup(model, layer):
+    """The layer of ``model`` that ``layer`` names, or None."""
+    classes = model.LayerClass
+    if isinstance(layer, str):
+        for find in (classes.FromName, classes.FromId):
+            try:
+                return find(layer)
+            except ValueError:
+                pass
+        return _registered(model, layer, True) or _registered(model, layer, False)
+    if isinstance(layer, LayerSpec):
+        try:
+            return classes.FromId(layer)
+        except ValueError:
+            return _registered(model, layer.id_, False)
+    return None
+
+
+def ResolveLayers(model: Model, layers: LayerSpec | str | Sequence[LayerSpec | str],
+                  name: str = "layer") -> list[LayerSpec]:
+    """The layers of a model that a caller names.
+
+    The one lookup of layers by name: every function that takes a layer argument
+    resolves it here.
+
+    Parameters
+    ----------
+    model : Model
+        The model whose layers are looked up.
+    layers : LayerSpec or str, or a sequence of them
+        Each a layer name (not case sensitive), a layer id or a LayerSpec of the model's
+        :attr:`~Model.LayerClass`, or the name, id or LayerSpec of a node registered on
+        the model (:meth:`~glimpse.util.dataflow.DataFlow.Register`).
+    name : str
+        The argument's name, for messages.
+
+    Returns
+    -------
+    list of LayerSpec
+        One per entry of ``layers`` (one for a single layer), in order.
+
+    Raises
+    ------
+    ValueError
+        If ``layers`` is empty or an entry names no layer of the model.
+
+    Examples
+    --------
+    >>> [lyr.name for lyr in ResolveLayers(Model(), ["IMAGE", "s"])]
+    ['image', 'source']
+    """
+    single = not isinstance(layers, (tuple, list))
+    wanted = (layers,) if single else tuple(layers)
+    if not wanted:
+        raise ValueError("%s must name at least one layer, got %r" % (name, layers))
     resolved = []
-    for lyr in layers:
-        if isinstance(lyr, str):
-            try:
-                found = model.LayerClass.FromName(lyr)
-            except ValueError:
-                try:
-                    found = model.LayerClass.FromId(lyr)
-                except ValueError:
-                    found = _registered(model, lyr, True) or _registered(model, lyr, False)
-        elif isinstance(lyr, LayerSpec):
-            try:
-                found = model.LayerClass.FromId(lyr)
-            except ValueError:
-                found = _registered(model, lyr.id_, False)
-        else:
-            raise ValueError("layer must be a LayerSpec or a layer name of %s, got %s"
-                             % (type(model).__name__, _checks.show(lyr)))
+    for layer in wanted:
+        found = _lookup(model, layer)
         if found is None:
-            raise ValueError("unknown layer %r for %s: not in %s and not registered on the "
-                             "model" % (lyr, type(model).__name__, model.LayerClass.__name__))
+            known = ", ".join(sorted(lyr.name for lyr in model.LayerClass.AllLayers()))
+            got = ("LayerSpec %r" % (layer.name,) if isinstance(layer, LayerSpec)
+                   else _checks.show(layer))
+            raise ValueError("%s must be a layer of %s (%s) or a node registered on the model, "
+                             "got %s" % (name, type(model).__name__, known, got))
         resolved.append(found)
     return resolved
 
@@ -455,7 +376,7 @@ def BuildLayer(
     """
     if not isinstance(model, Model):
         raise TypeError("model must be a Model, got %s" % type(model).__name__)
-    layers = _resolve_layers(model, layer)
+    layers = ResolveLayers(model, layer)
     given, state = state, model.MakeState(state)
     try:
         out = BuildNode(model, layers, state)
@@ -500,7 +421,7 @@ def SamplePatches(
         Number of patches to extract.
     patch_size : int
         Spatial extent of patches.
-    state : State or str or os.PathLike or PIL.Image.Image or 2D ndarray
+    state : State or str or os.PathLike or PIL.Image.Image or Picture or 2D ndarray
         Input state (or anything :meth:`Model.MakeState` accepts) for which
         layer activity is computed.
     rng : None, int or numpy.random.Generator
@@ -529,7 +450,7 @@ def SamplePatches(
     """
     if not isinstance(model, Model):
         raise TypeError("model must be a Model, got %s" % type(model).__name__)
-    layers = _resolve_layers(model, layer)
+    layers = ResolveLayers(model, layer)
     if len(layers) != 1:
         raise ValueError("layer must be a single layer, got %r" % (layer,))
     (layer,) = layers

@@ -5,24 +5,11 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from ...images.prepare import ResizeMethod
 from ...util import _checks
 
 __all__ = ["ResizeMethod", "Param", "Params", "PositiveInt", "PositiveFloat", "IntInRange",
            "FloatInRange", "OneOf"]
-
-
-class ResizeMethod(str, enum.Enum):
-    """How :func:`PrepareImage` resizes its input. Members are also plain strings."""
-
-    NONE = "none"
-    SCALE_SHORT_EDGE = "scale short edge"
-    SCALE_LONG_EDGE = "scale long edge"
-    SCALE_WIDTH = "scale width"
-    SCALE_HEIGHT = "scale height"
-    SCALE_AND_CROP = "scale and crop"
-
-    def __str__(self):
-        return self.value
 
 
 class Param:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import math
-import numbers
-import sys
-import threading
 
 import numpy as np
 
+from ... import images
 from ...backends import ACTIVATION_DTYPE, BackendError, InputSizeError
-from ...util import _checks, gimage
 from ...util.kernel import MakeGaborKernels
 from ..base import model as _base
 from ..base.layer import LayerSpec, layer_builder
+from . import buffers
+from .buffers import REUSED_LAYER_BYTES
+from .geometry import GetS2ReceptiveField, MinimumRetinaSize, NumScalesSupported
+from .geometry import _first_empty_layer
+from .kernels import UNIT_NORM_TOLERANCE, CheckKernelArray
 from .param import Params, SLayerOp
 
 __all__ = [
@@ -25,59 +26,9 @@ __all__ = [
     "NumScalesSupported",
     "Whiten",
     "GetS2ReceptiveField",
+    "REUSED_LAYER_BYTES",
+    "UNIT_NORM_TOLERANCE",
 ]
-
-#: Largest |norm - 1| accepted for a kernel that must have unit norm.
-UNIT_NORM_TOLERANCE = 1e-4
-
-#: Largest layer, in bytes, whose memory a thread keeps for its next image.
-REUSED_LAYER_BYTES = 64 << 20
-
-_per_thread = threading.local()
-
-
-def _layer_buffer(layer, size):
-    """A float32 buffer of at least `size` values for the maps of one layer (S1 or S2).
-
-    The buffer of this thread's previous such layer when nothing refers to it any more
-    (no map of it is alive), else a new one, kept for next time when it holds at most
-    :data:`REUSED_LAYER_BYTES`. Reusing it spares what freeing a layer's maps at the end
-    of an image and allocating them again for the next costs: the allocator gives the
-    pages back to the system while the GIL is held, and they are faulted in afresh.
-    """
-    buffers = _per_thread.__dict__.setdefault("buffers", {})
-    # Any map (view) of the buffer still alive adds a reference to it (a view's base is the
-    # buffer itself). The count of an unused buffer is measured through the same function
-    # at import, so that no interpreter's way of counting is assumed; nothing here holds
-    # the buffer while it is counted.
-    if layer in buffers and _references(buffers, layer) == _UNUSED:
-        if buffers[layer].size >= size:
-            return buffers[layer]
-    buffer = np.empty(size, ACTIVATION_DTYPE)
-    if size * buffer.itemsize <= REUSED_LAYER_BYTES:
-        buffers[layer] = buffer
-    else:
-        buffers.pop(layer, None)
-    return buffer
-
-
-def _references(buffers, key):
-    """How many references the array ``buffers[key]`` has, seen from here."""
-    return sys.getrefcount(buffers[key])
-
-
-#: What :func:`_references` gives for an array referred to only by its dictionary.
-_UNUSED = _references({"probe": np.empty(1, ACTIVATION_DTYPE)}, "probe")
-
-
-def _buffer_views(buffer, shapes):
-    """Consecutive C-contiguous views of `buffer` with the given shapes."""
-    views, offset = [], 0
-    for shape in shapes:
-        size = math.prod(shape)
-        views.append(buffer[offset:offset + size].reshape(shape))
-        offset += size
-    return views
 
 
 class Layer(_base.Layer):
@@ -112,143 +63,6 @@ class Layer(_base.Layer):
 
 class State(_base.State):
     """A state of the HMAX model (see :class:`glimpse.models.base.State`)."""
-
-
-# ------------------------------------------------------------------------------------------------
-# geometry
-
-
-def _out_size(size, kwidth, stride):
-    """Output length of a valid correlation: ``(size - kwidth) // stride + 1`` (0 if none fits)."""
-    return (size - kwidth) // stride + 1 if size >= kwidth else 0
-
-
-def _check_params(params):
-    if not isinstance(params, Params):
-        raise TypeError("params must be a glimpse.models.ml.Params object, got %s"
-                        % type(params).__name__)
-
-
-def _shape2(value, name):
-    """`value` (an int or a pair of ints) as a (height, width) pair of ints >= 0."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = (value, value)
-    try:
-        pair = tuple(value)
-    except TypeError:
-        raise TypeError("%s must be an integer or a (height, width) pair, got %r"
-                        % (name, value)) from None
-    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                                 for v in pair):
-        raise TypeError("%s must be an integer or a (height, width) pair, got %r" % (name, value))
-    if min(pair) < 0:
-        raise ValueError("%s must not be negative, got %r" % (name, value))
-    return int(pair[0]), int(pair[1])
-
-
-def _retina_shape(params, image_shape):
-    h, w = image_shape
-    if params.retina_enabled:
-        k = params.retina_kwidth
-        return _out_size(h, k, 1), _out_size(w, k, 1)
-    return h, w
-
-
-def _next_level(shape, factor):
-    """The shape of the pyramid level after `shape` (as :func:`MakeScalePyramid` sizes it);
-    `shape` itself when the pyramid no longer shrinks there."""
-    return gimage.ScalePyramidShapes(shape, 2, factor)[-1]
-
-
-def _pyramid_shapes(shape, num_scales, params):
-    factor = 1.0 / params.scale_factor
-    shapes = [tuple(shape)]
-    for _ in range(num_scales - 1):
-        shapes.append(_next_level(shapes[-1], factor))
-    return shapes
-
-
-def _level_chain(params, level_shape, kwidth=None):
-    """Shapes of the S1, C1 and S2 maps of one pyramid level (S2 for the widest kernel)."""
-    if kwidth is None:
-        kwidth = max(params.s2_kwidth)
-    s1 = tuple(_out_size(v, params.s1_kwidth, params.s1_sampling) for v in level_shape)
-    c1 = tuple(_out_size(v, params.c1_kwidth, params.c1_sampling) for v in s1)
-    s2 = tuple(_out_size(v, kwidth, params.s2_sampling) for v in c1)
-    return {"S1": s1, "C1": c1, "S2": s2}
-
-
-def _first_empty_layer(params, level_shape):
-    for name, shape in _level_chain(params, level_shape).items():
-        if min(shape) == 0:
-            return name
-    return None
-
-
-def MinimumRetinaSize(params: Params) -> int:
-    """The side of the smallest square retina that gives one S2 unit at the first scale.
-
-    Parameters
-    ----------
-    params : Params
-        Model parameters; the widest S2 kernel counts.
-
-    Returns
-    -------
-    int
-        ``(c - 1) * s1_sampling + s1_kwidth`` with
-        ``c = (max(s2_kwidth) - 1) * c1_sampling + c1_kwidth``, where the S2 unit
-        reads ``max(s2_kwidth)`` C1 units (the scaling of later pyramid levels is
-        not counted). With the retina on, the image must be ``retina_kwidth - 1``
-        pixels larger.
-
-    Examples
-    --------
-    >>> MinimumRetinaSize(Params())
-    51
-    """
-    _check_params(params)
-    c1 = max(params.s2_kwidth)
-    s1 = (c1 - 1) * params.c1_sampling + params.c1_kwidth
-    return (s1 - 1) * params.s1_sampling + params.s1_kwidth
-
-
-def NumScalesSupported(params: Params, retina_size) -> int:
-    """The number of scales whose every level gives at least one S2 unit.
-
-    Parameters
-    ----------
-    params : Params
-        Model parameters (the widest S2 kernel counts).
-    retina_size : int or (int, int)
-        Side, or (height, width), of the retina layer (the image layer when the
-        retina is off).
-
-    Returns
-    -------
-    int
-        The largest count of pyramid levels, sized exactly as
-        :func:`glimpse.util.gimage.MakeScalePyramid` sizes them, whose smallest
-        level still gives one S2 unit. The count stops at a level that no longer
-        shrinks (with rounding, sides of 3 or less may map to themselves). 0 when
-        even the first level gives none.
-
-    Examples
-    --------
-    >>> NumScalesSupported(Params(), 51), NumScalesSupported(Params(), 50)
-    (1, 0)
-    >>> NumScalesSupported(Params(), (220, 293))
-    9
-    """
-    _check_params(params)
-    shape = _shape2(retina_size, "retina_size")
-    factor = 1.0 / params.scale_factor
-    count = 0
-    previous = None
-    while shape != previous and _first_empty_layer(params, shape) is None:
-        count += 1
-        previous, shape = shape, _next_level(shape, factor)
-    return count
 
 
 def Whiten(data: np.ndarray) -> np.ndarray:
@@ -288,149 +102,6 @@ def _whiten_in_place(out):
     norms = np.sqrt(np.einsum("i...,i...->...", out, out))
     np.maximum(norms, 1, out=norms)
     out /= norms
-
-
-def _floor_div(num, den):
-    return num // den
-
-
-def _ceil_div(num, den):
-    return -((-num) // den)
-
-
-def _scaled_bounds(a, b, factor):
-    """[floor(a * factor), ceil(b * factor)), guarding against rounding of ``factor``."""
-    lo, hi = a * factor, b * factor
-    eps = 1e-9 * max(1.0, abs(lo), abs(hi))
-    return int(math.floor(lo + eps)), int(math.ceil(hi - eps))
-
-
-def GetS2ReceptiveField(params: Params, scale, y, x, kwidth_offset=0, image_shape=None):
-    """The box of IMAGE-layer pixels that one S2 unit sees.
-
-    Parameters
-    ----------
-    params : Params
-        Model parameters.
-    scale : int
-        Scale of the S2 unit, >= 0.
-    y, x : int
-        Position of the S2 unit in its map, >= 0.
-    kwidth_offset : int
-        Index into ``params.s2_kwidth`` of the S2 kernel width.
-    image_shape : (int, int), optional
-        (height, width) of the IMAGE layer. When given, the real pyramid sizes
-        are used, the box is clipped to the image and (y, x) must be a unit of
-        the S2 map; otherwise level ``scale`` is taken to be
-        ``scale_factor ** scale`` times smaller than the retina, and the box is
-        only clipped at 0.
-
-    Returns
-    -------
-    (top, bottom, left, right) : tuple of int
-        The half-open box ``image[top:bottom, left:right]``.
-
-    Notes
-    -----
-    S2 unit y covers C1 rows ``[y*s2_sampling, y*s2_sampling + k)``; C1 rows
-    ``[a, b)`` cover S1 rows ``[a*c1_sampling, (b-1)*c1_sampling + c1_kwidth)``;
-    S1 rows ``[a, b)`` cover level rows ``[a*s1_sampling, (b-1)*s1_sampling +
-    s1_kwidth)``; level row r maps to retina row ``r * R / L`` (R, L the
-    retina's and the level's heights), rounded outward; with the retina on,
-    retina rows ``[a, b)`` depend on image rows ``[a, b - 1 + retina_kwidth)``.
-    Columns likewise. The pyramid's resampling filter reaches a little beyond
-    this box at scales > 0.
-
-    Examples
-    --------
-    >>> GetS2ReceptiveField(Params(), 0, 0, 0)
-    (0, 51, 0, 51)
-    >>> GetS2ReceptiveField(Params(), 0, 1, 2)
-    (5, 56, 10, 61)
-    >>> GetS2ReceptiveField(Params(retina_enabled=True), 0, 0, 0)
-    (0, 65, 0, 65)
-    """
-    _check_params(params)
-    scale = _checks.integer(scale, "scale", 0)
-    y = _checks.integer(y, "y", 0)
-    x = _checks.integer(x, "x", 0)
-    kwidth_offset = _checks.integer(kwidth_offset, "kwidth_offset", 0)
-    if kwidth_offset >= len(params.s2_kwidth):
-        raise ValueError("kwidth_offset must be < len(params.s2_kwidth) = %d, got %d"
-                         % (len(params.s2_kwidth), kwidth_offset))
-    k2 = params.s2_kwidth[kwidth_offset]
-    level = retina = None
-    if image_shape is not None:
-        image_shape = _shape2(image_shape, "image_shape")
-        retina = _retina_shape(params, image_shape)
-        if min(retina) == 0:
-            raise ValueError("image_shape %r is smaller than the retina's window "
-                             "(retina_kwidth=%d)" % (image_shape, params.retina_kwidth))
-        level = _pyramid_shapes(retina, scale + 1, params)[scale]
-        s2 = _level_chain(params, level, k2)["S2"]
-        if y >= s2[0] or x >= s2[1]:
-            raise ValueError("(y, x) = (%d, %d) is not a unit of the S2 map of scale %d, which "
-                             "is %dx%d for image_shape %r" % (y, x, scale, s2[0], s2[1],
-                                                              image_shape))
-    box = []
-    for axis, pos in enumerate((y, x)):
-        a = pos * params.s2_sampling
-        b = a + k2
-        a, b = a * params.c1_sampling, (b - 1) * params.c1_sampling + params.c1_kwidth
-        a, b = a * params.s1_sampling, (b - 1) * params.s1_sampling + params.s1_kwidth
-        if image_shape is not None:
-            a = _floor_div(a * retina[axis], level[axis])
-            b = _ceil_div(b * retina[axis], level[axis])
-        else:
-            a, b = _scaled_bounds(a, b, params.scale_factor ** scale)
-        if params.retina_enabled:
-            b = b - 1 + params.retina_kwidth
-        a = max(a, 0)
-        if image_shape is not None:
-            b = min(b, image_shape[axis])
-        box.append((a, b))
-    return box[0][0], box[0][1], box[1][0], box[1][1]
-
-
-# ------------------------------------------------------------------------------------------------
-# kernels
-
-
-def _check_kernel_array(value, shape, normed, name, leading=False):
-    """Validate a kernel array; return it as a read-only float32 C-contiguous copy.
-
-    With ``leading``, `shape` is the shape of one kernel and axis 0 counts them
-    (at least one).
-    """
-    if value is None:
-        raise TypeError("%s must be an array, got None" % name)
-    try:
-        array = np.array(value, copy=True)
-    except (TypeError, ValueError) as err:
-        raise TypeError("%s cannot be read as an array: %s" % (name, err)) from None
-    if array.dtype.kind not in "iuf":
-        raise TypeError("%s must hold real numbers, got dtype %s" % (name, array.dtype))
-    expected = tuple(shape)
-    got = array.shape[1:] if leading else array.shape
-    if array.ndim != len(expected) + (1 if leading else 0) or got != expected:
-        want = "(n,) + %r with n >= 1" % (expected,) if leading else repr(expected)
-        raise ValueError("%s must have shape %s, got %r" % (name, want, array.shape))
-    if leading and array.shape[0] < 1:
-        raise ValueError("%s must hold at least one kernel, got shape %r" % (name, array.shape))
-    array = np.ascontiguousarray(array, dtype=ACTIVATION_DTYPE)
-    if not np.isfinite(array).all():
-        raise ValueError("%s must hold finite values" % name)
-    if normed:
-        axes = tuple(range(1, array.ndim)) if leading else (-2, -1)
-        norms = np.sqrt(np.sum(array.astype(np.float64) ** 2, axis=axes))
-        norms = norms.ravel()
-        # an all-zero kernel is what normalising a flat patch gives: accepted as it is
-        bad = np.flatnonzero((np.abs(norms - 1) > UNIT_NORM_TOLERANCE) & (norms != 0))
-        if bad.size:
-            raise ValueError("%s must have unit norm (the operation expects it), but kernel %d "
-                             "has norm %g" % (name, bad[0], norms[bad[0]]))
-    array.flags.writeable = False
-    return array
 
 
 @contextlib.contextmanager
@@ -540,8 +211,8 @@ class Model(_base.Model):
             self._s1_kernels = self._s1_key = None
             return
         p = self.params
-        self._s1_kernels = _check_kernel_array(value, p.s1_kernel_shape,
-                                               p.s1_kernels_are_normed, "s1_kernels")
+        self._s1_kernels = CheckKernelArray(value, p.s1_kernel_shape,
+                                            p.s1_kernels_are_normed, "s1_kernels")
         self._s1_key = None
         self._s1_checked = self._s1_validation_key()
 
@@ -584,8 +255,8 @@ class Model(_base.Model):
         if len(value) != len(shapes):
             raise ValueError("s2_kernels must hold one array per S2 kernel width %r (%d), got %d"
                              % (p.s2_kwidth, len(shapes), len(value)))
-        return [_check_kernel_array(v, shape, p.s2_kernels_are_normed, "s2_kernels[%d]" % i,
-                                    leading=True)
+        return [CheckKernelArray(v, shape, p.s2_kernels_are_normed, "s2_kernels[%d]" % i,
+                                 leading=True)
                 for i, (v, shape) in enumerate(zip(value, shapes))]
 
     def __getstate__(self):
@@ -674,9 +345,9 @@ class Model(_base.Model):
             # the kernels were made or validated for the parameters; again here only when
             # the parameters changed since (generated ones are remade above when they do)
             if self._s1_checked != self._s1_validation_key():
-                kernels = _check_kernel_array(kernels, p.s1_kernel_shape,
-                                              p.s1_kernels_are_normed, "model.s1_kernels")
-            shrinking = len(gimage.ScalePyramidShapes(retina.shape, num_scales,
+                kernels = CheckKernelArray(kernels, p.s1_kernel_shape,
+                                           p.s1_kernels_are_normed, "model.s1_kernels")
+            shrinking = len(images.ScalePyramidShapes(retina.shape, num_scales,
                                                       1.0 / p.scale_factor))
             if shrinking < num_scales:
                 raise InputSizeError(
@@ -684,7 +355,7 @@ class Model(_base.Model):
                     "%g), fewer than num_scales=%d" % (retina.shape[0], retina.shape[1],
                                                        shrinking, p.scale_factor, num_scales),
                     layer=Layer.S1, scale=shrinking)
-            pyramid = gimage.MakeScalePyramid(retina, num_scales, 1.0 / p.scale_factor,
+            pyramid = images.MakeScalePyramid(retina, num_scales, 1.0 / p.scale_factor,
                                               backend=self.backend)
         op = p.s1_operation
         orientations, phases = p.s1_num_orientations, p.s1_num_phases
@@ -693,7 +364,7 @@ class Model(_base.Model):
         else:
             bank = kernels.reshape(orientations * phases, 1, p.s1_kwidth, p.s1_kwidth)
         scratch = None  # responses of every phase, reused by every scale (level 0 is largest)
-        outs = None  # else the maps themselves, in one buffer (see _layer_buffer)
+        outs = None  # else the maps themselves, in one buffer (see buffers.LayerBuffer)
         if op is not SLayerOp.NORM_DOT_PRODUCT and phases > 1:
             h, w = self.backend.OutputMapShapeForInput(p.s1_kwidth, p.s1_kwidth, p.s1_sampling,
                                                        *pyramid[0].shape)
@@ -702,8 +373,7 @@ class Model(_base.Model):
             shapes = [(len(bank),) + self.backend.OutputMapShapeForInput(
                 p.s1_kwidth, p.s1_kwidth, p.s1_sampling, *level.shape) for level in pyramid]
             with _naming(Layer.S1):
-                buffer = _layer_buffer("S1", sum(math.prod(shape) for shape in shapes))
-            outs = _buffer_views(buffer, shapes)
+                outs = buffers.LayerMaps("S1", shapes)
         maps = []
         for scale, level in enumerate(pyramid):
             if min(level.shape) < p.s1_kwidth:
@@ -715,8 +385,9 @@ class Model(_base.Model):
                     h, w = self.backend.OutputMapShapeForInput(
                         p.s1_kwidth, p.s1_kwidth, p.s1_sampling, *level.shape)
                     out = scratch[:len(bank) * h * w].reshape(len(bank), h, w)
-                out = self.backend._SOperation(SLayerOp(op).value, level[np.newaxis], bank,
-                                               p.s1_bias, p.s1_beta, p.s1_sampling, out)
+                out = self.backend.SOperation(SLayerOp(op).value, level[np.newaxis], bank,
+                                              p.s1_bias, p.s1_beta, p.s1_sampling, out,
+                                              kernels_checked=True)
             if op is SLayerOp.NORM_DOT_PRODUCT:
                 np.abs(out, out=out)
             elif phases > 1:
@@ -753,10 +424,9 @@ class Model(_base.Model):
                 prototypes = self._checked_s2(prototypes)
         op = SLayerOp(p.s2_operation).value
         shapes = self._s2_shapes(c1_maps, prototypes)
-        if shapes is not None:  # all the maps in one buffer (see _layer_buffer)
+        if shapes is not None:  # all the maps in one buffer (see buffers.LayerBuffer)
             with _naming(Layer.S2):
-                buffer = _layer_buffer("S2", sum(math.prod(shape) for shape in shapes))
-            outs = iter(_buffer_views(buffer, shapes))
+                outs = iter(buffers.LayerMaps("S2", shapes))
         maps = []
         for scale, c1 in enumerate(c1_maps):
             per_width = []
@@ -768,8 +438,9 @@ class Model(_base.Model):
                 out = None if shapes is None else next(outs)
                 with _naming(Layer.S2, scale):
                     # the prototypes were validated on assignment (or just above)
-                    per_width.append(self.backend._SOperation(
-                        op, c1, kernels, p.s2_bias, p.s2_beta, p.s2_sampling, out))
+                    per_width.append(self.backend.SOperation(
+                        op, c1, kernels, p.s2_bias, p.s2_beta, p.s2_sampling, out,
+                        kernels_checked=True))
             maps.append(per_width)
         return maps
 

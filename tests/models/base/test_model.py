@@ -23,6 +23,7 @@ from glimpse.models.base import (
     Model,
     Params,
     PrepareImage,
+    ResolveLayers,
     SamplePatches,
     State,
     layer_builder,
@@ -342,9 +343,9 @@ def test_registered_node_is_buildable():
         np.testing.assert_array_equal(state[doubled], 2 * image)
     unknown = LayerSpec("u", "unknown", [Layer.IMAGE])
     for spec in (unknown, "unknown"):
-        with pytest.raises(ValueError, match="unknown layer .*unknown"):
+        with pytest.raises(ValueError, match="must be a layer of Model .*got .*'unknown'"):
             BuildLayer(model, spec, image)
-    with pytest.raises(ValueError, match="unknown layer"):
+    with pytest.raises(ValueError, match="got LayerSpec 'doubled'"):
         BuildLayer(Model(), doubled, image)  # registered on another model only
 
 
@@ -356,3 +357,25 @@ def test_sample_patches_refuses_non_models_and_the_source_layer(tmp_path):
     Image.new("L", (30, 30), 100).save(path)
     with pytest.raises(ValueError, match="layer must hold activity maps .* got the source layer"):
         SamplePatches(Model(), Layer.SOURCE, 3, 5, str(path))
+
+
+def test_every_layer_argument_finds_registered_nodes():
+    from glimpse.experiment import ComputeFeatures
+    from glimpse.prototypes import SamplePatchesFromImages
+
+    model = Model(NumpyBackend())
+    doubled = LayerSpec("d", "doubled", [Layer.IMAGE])
+    model.Register(doubled, _double)
+    assert ResolveLayers(model, "DOUBLED") == [doubled]
+    assert ResolveLayers(model, ("d", Layer.IMAGE)) == [doubled, Layer.IMAGE]
+    image = np.full((6, 7), 0.25, np.float32)
+    features, kept, skipped = ComputeFeatures(model, [image], layers=["doubled"])
+    np.testing.assert_array_equal(features, (2 * image).reshape(1, -1))
+    assert kept.tolist() == [True] and skipped == []
+    ((patches, locations),) = SamplePatchesFromImages(model, "doubled", 3, 2, [image], rng=0)
+    np.testing.assert_array_equal(patches, np.full((2, 1, 3, 3), 0.5, np.float32))
+    with pytest.raises(ValueError, match="^layer must be a layer of Model \\(image, source\\) "
+                       "or a node registered on the model, got 'doubled'$"):
+        ResolveLayers(Model(), "doubled")
+    with pytest.raises(ValueError, match="^layers must name at least one layer, got \\[\\]$"):
+        ResolveLayers(model, [], "layers")

@@ -102,18 +102,20 @@ def test_spec_names_work_together():
 def test_module_doctests():
     import glimpse.backends
     import glimpse.glab
+    import glimpse.images.convert
+    import glimpse.images.resize
     import glimpse.models.base.layer
     import glimpse.models.base.model
     import glimpse.models.base.param
     import glimpse.util.dataflow.dataflow
     import glimpse.util.dataflow.node
     import glimpse.util.dataflow.state
-    import glimpse.util.gimage
 
     for module in [
         glimpse.backends, glimpse.glab, glimpse.models.base, glimpse.models.base.layer,
         glimpse.models.base.model, glimpse.models.base.param, glimpse.util.dataflow.dataflow,
-        glimpse.util.dataflow.node, glimpse.util.dataflow.state, glimpse.util.gimage,
+        glimpse.util.dataflow.node, glimpse.util.dataflow.state, glimpse.images,
+        glimpse.images.convert, glimpse.images.resize,
     ]:
         failed, _ = doctest.testmod(module)
         assert failed == 0, module.__name__

@@ -1,11 +1,14 @@
-"""The examples in the docstrings of the model, kernel, prototype and picture modules run."""
+"""The examples in the docstrings of the model, backend, kernel, prototype and picture modules
+run."""
 
 import doctest
 
 import pytest
 
+import glimpse.backends.base
 import glimpse.models
 import glimpse.models.ml
+import glimpse.models.ml.geometry
 import glimpse.models.ml.model
 import glimpse.models.ml.param
 import glimpse.prototypes
@@ -14,7 +17,8 @@ import glimpse.util.show
 
 
 @pytest.mark.parametrize("module", [
-    glimpse.models, glimpse.models.ml, glimpse.models.ml.model, glimpse.models.ml.param,
+    glimpse.models, glimpse.models.ml, glimpse.models.ml.geometry, glimpse.models.ml.model,
+    glimpse.models.ml.param, glimpse.backends.base,
     glimpse.prototypes, glimpse.util.kernel, glimpse.util.show,
 ], ids=lambda m: m.__name__)
 def test_module_doctests(module):

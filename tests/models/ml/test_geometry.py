@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from glimpse.backends.base import OutputSide
+from glimpse.images import MakeScalePyramid, ScalePyramidShapes
 from glimpse.models.ml import (GetS2ReceptiveField, MinimumRetinaSize, NumScalesSupported,
                                Params)
-from glimpse.models.ml import model as ml_model
-from glimpse.util.gimage import MakeScalePyramid, ScalePyramidShapes
+from glimpse.models.ml import geometry
 
 
 def windows_that_fit(size, k, s):
@@ -23,22 +24,22 @@ def windows_that_fit(size, k, s):
 @settings(max_examples=200, deadline=None)
 @given(size=st.integers(0, 60), k=st.integers(1, 15), s=st.integers(1, 7))
 def test_output_size_counts_every_window_that_fits(size, k, s):
-    assert ml_model._out_size(size, k, s) == windows_that_fit(size, k, s)
+    assert OutputSide(size, k, s) == windows_that_fit(size, k, s)
 
 
 def test_output_size_decision_keeps_the_last_window():
     # H=15, k=5, s=5: three windows fit; the 2013 formula (H - k + 1) // s gave two.
-    assert ml_model._out_size(15, 5, 5) == 3
+    assert OutputSide(15, 5, 5) == 3
     assert (15 - 5 + 1) // 5 == 2
     # at stride 1 both agree
-    assert all(ml_model._out_size(h, 5, 1) == h - 5 + 1 for h in range(5, 30))
+    assert all(OutputSide(h, 5, 1) == h - 5 + 1 for h in range(5, 30))
 
 
 def test_default_geometry_numbers():
     p = Params()
     assert MinimumRetinaSize(p) == 51  # 7 C1 units <- (7-1)*5+11 = 41 S1 <- 41-1+11 = 51
     assert MinimumRetinaSize(Params(s2_kwidth=[4, 9], c1_sampling=2)) == (8 * 2 + 11) - 1 + 11
-    chain = ml_model._level_chain(p, (220, 293))
+    chain = geometry._level_chain(p, (220, 293))
     assert chain == {"S1": (210, 283), "C1": (40, 55), "S2": (34, 49)}
 
 
@@ -125,10 +126,10 @@ def s2_field_by_sets(p, y, k2, retina_len, level_len, image_len):
        data=st.data())
 def test_receptive_field_matches_set_propagation(p, h, w, scale, data):
     image_shape = (h, w)
-    retina = ml_model._retina_shape(p, image_shape)
-    level = ml_model._pyramid_shapes(retina, scale + 1, p)[scale]
+    retina = geometry._retina_shape(p, image_shape)
+    level = geometry._pyramid_shapes(retina, scale + 1, p)[scale]
     ki = data.draw(st.integers(0, len(p.s2_kwidth) - 1))
-    s2 = ml_model._level_chain(p, level, p.s2_kwidth[ki])["S2"]
+    s2 = geometry._level_chain(p, level, p.s2_kwidth[ki])["S2"]
     if min(s2) == 0:
         with pytest.raises(ValueError, match="not a unit"):
             GetS2ReceptiveField(p, scale, 0, 0, ki, image_shape=image_shape)

@@ -14,7 +14,7 @@ from glimpse.models.ml import (BuildLayer, GetS2ReceptiveField, Layer, Model, Nu
                                Params, State, Whiten)
 from glimpse.models.ml import model as ml_model
 from glimpse.prototypes import ImprintS2Prototypes
-from glimpse.util.gimage import MakeScalePyramid
+from glimpse.images import MakeScalePyramid
 
 
 def smooth_image(shape, seed):

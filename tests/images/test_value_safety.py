@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from glimpse import images
 from glimpse.backends import InputLoadError, MakeBackend
 from glimpse.models.base import BuildLayer, Layer, Model, Params, PrepareImage
 from glimpse.models.base.sampling import SamplePatchesFromData
-from glimpse.util import gimage
 
 F32_MAX = float(np.finfo(np.float32).max)
 
@@ -26,7 +26,7 @@ def test_float_image_with_non_finite_values_is_refused_like_an_array(bad):
     assert str(from_image.value) == str(from_array.value)
     assert "img must hold finite values, got %s at index (2, 3)" % bad in str(from_image.value)
     with pytest.raises(ValueError, match="img must hold finite values"):
-        gimage.ImageToArray(image)
+        images.ImageToArray(image)
 
 
 def test_float_image_file_with_nan_is_an_input_load_error(tmp_path):
@@ -45,7 +45,7 @@ def test_float_image_file_with_nan_is_an_input_load_error(tmp_path):
     np.full((50, 60), F32_MAX, np.float32), np.full((50, 60), -F32_MAX, np.float32),
     np.full((50, 60), 1e300), np.full((50, 60), 1e39),
 ])
-@pytest.mark.parametrize("func", [gimage.ScaleImage, gimage.ScaleAndCropImage])
+@pytest.mark.parametrize("func", [images.ScaleImage, images.ScaleAndCropImage])
 def test_resizing_huge_values_is_finite_or_refused(func, data):
     try:
         out = func(data, (30, 20))
@@ -57,7 +57,7 @@ def test_resizing_huge_values_is_finite_or_refused(func, data):
 
 @pytest.mark.parametrize("value", [1e38, -3e38, 1e-38, 1e-300])
 def test_resizing_large_but_safe_values_is_finite(value):
-    for func in (gimage.ScaleImage, gimage.ScaleAndCropImage):
+    for func in (images.ScaleImage, images.ScaleAndCropImage):
         out = func(np.full((50, 60), value), (30, 20))
         assert np.isfinite(out).all()
         np.testing.assert_allclose(out, np.float32(value), rtol=1e-5)
@@ -83,7 +83,7 @@ def test_sampling_float64_beyond_float32_range_is_refused():
 # -- PIL images meet the same size checks and messages as arrays ---------------------------
 
 @pytest.mark.parametrize("size", [(10**5, 10**5), (1, 2**31 - 1), (2**31 - 1, 1)])
-@pytest.mark.parametrize("func", [gimage.ScaleImage, gimage.ScaleAndCropImage])
+@pytest.mark.parametrize("func", [images.ScaleImage, images.ScaleAndCropImage])
 def test_image_sizes_checked_like_arrays(func, size):
     with pytest.raises(MemoryError) as from_array:
         func(np.ones((4, 4), np.float32), size)
@@ -97,4 +97,4 @@ def test_image_sizes_checked_like_arrays(func, size):
     ((2**31, 1), ValueError), ((0, 4), ValueError), ((4.5, 4), TypeError)])
 def test_image_size_refusals_name_the_size(size, exc):
     with pytest.raises(exc, match="size width must be"):
-        gimage.ScaleImage(Image.new("L", (4, 4)), size)
+        images.ScaleImage(Image.new("L", (4, 4)), size)

@@ -1,4 +1,4 @@
-"""Where a model's input comes from."""
+"""Decoding image files: a model's input as its file stores it (EXIF orientation, JPEG draft)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ..util import imagefiles
-from .errors import InputLoadError
+from ..backends.errors import InputLoadError
 
 __all__ = ["InputSource"]
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from glimpse.backends import InputLoadError, InputSource
+from glimpse.backends import InputLoadError
+from glimpse.images import InputSource
 from glimpse.models.base import BuildLayer, Layer, Model, Params
 
 

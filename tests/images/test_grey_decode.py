@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from glimpse.backends import InputLoadError, InputSource
+from glimpse import images
+from glimpse.backends import InputLoadError
+from glimpse.images import InputSource
+from glimpse.images.prepare import DRAFT_MARGIN, MaxDraftScale
 from glimpse.models.base import BuildLayer, Layer, Model, Params, PrepareImage
-from glimpse.models.base.model import DRAFT_MARGIN, _max_draft_scale
-from glimpse.util import gimage
 
 
 def _picture(rng, width, height):
@@ -60,7 +61,7 @@ def test_draft_path_is_close_and_keeps_the_size_rule(tmp_path, size, length, met
     path = _jpeg(tmp_path / "a.jpg", rng, *size)
     model = Model(Params(image_resize_length=length, image_resize_method=method))
     _, used = InputSource(path, exact=False).CreateGreyImage(
-        lambda w, h: _max_draft_scale(model.params, w, h))
+        lambda w, h: MaxDraftScale(model.params, w, h))
     assert used == scale
     exact, grey = _layer(model, path, True), _layer(model, path, False)
     assert grey.dtype == np.float32 and grey.shape == exact.shape
@@ -97,7 +98,7 @@ def test_exif_orientation_with_draft(tmp_path):
 
     def limit(w, h):
         calls.append((w, h))
-        return _max_draft_scale(model.params, w, h)
+        return MaxDraftScale(model.params, w, h)
 
     img, scale = InputSource(path, exact=False).CreateGreyImage(limit)
     assert calls == [(480, 640)] and scale == 4 and img.size == (120, 160) and img.mode == "L"
@@ -130,8 +131,8 @@ def test_other_colour_files_take_the_luma_of_their_samples(tmp_path, mode, ext, 
     assert scale == 1 and got.mode == Image.open(path).mode
     grey, exact = _layer(model, path, False), _layer(model, path, True)
     with Image.open(path) as opened:
-        luma = model.backend.LumaBytes(gimage.ImageToColourBytes(opened))
-    want = model.backend.Resample(luma, *gimage.ScaledSize((160, 120), "scale short edge", 10))
+        luma = model.backend.LumaBytes(images.ImageToColourBytes(opened))
+    want = model.backend.Resample(luma, *images.ScaledSize((160, 120), "scale short edge", 10))
     assert grey.shape == exact.shape == (10, 13)
     assert np.array_equal(grey, np.clip(want, 0, 1))
     assert np.abs(grey - exact).max() <= 5e-7
@@ -176,18 +177,18 @@ def test_eight_bit_grey_images_resample_from_their_bytes_bit_for_bit(mode, metho
     img = _picture(np.random.default_rng(6), 90, 70).convert(mode)
     model = Model(backend, Params(image_resize_length=33, image_resize_method=method))
     got = PrepareImage(img, model.params, model.backend)
-    data = gimage.ImageToArray(img)
+    data = images.ImageToArray(img)
     if method == "none":
         want = data
     elif method == "scale and crop":
-        size = gimage.ScaledSize((90, 70), method, 33)
-        scaled, box = gimage.ScaleAndCropSize((90, 70), size)
+        size = images.ScaledSize((90, 70), method, 33)
+        scaled, box = images.ScaleAndCropSize((90, 70), size)
         want = model.backend.Resample(data, scaled[0], scaled[1], box=box)
     else:
-        want = model.backend.Resample(data, *gimage.ScaledSize((90, 70), method, 33))
+        want = model.backend.Resample(data, *images.ScaledSize((90, 70), method, 33))
     want = np.clip(want, 0, 1)
     assert got.dtype == np.float32 and np.array_equal(got, want)
-    assert gimage.ImageToBytes(img).dtype == np.uint8
-    assert gimage.ImageToBytes(img.convert("RGB")) is None
+    assert images.ImageToBytes(img).dtype == np.uint8
+    assert images.ImageToBytes(img.convert("RGB")) is None
     with pytest.raises(TypeError, match="img must be a PIL image"):
-        gimage.ImageToBytes(data)
+        images.ImageToBytes(data)
