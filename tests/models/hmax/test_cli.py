@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 
+from glimpse import files
 from glimpse.models.hmax import BuildLayer, Layer, Params
 from glimpse.prototypes import ImprintS2Prototypes
 from glimpse.util import show
@@ -37,12 +38,10 @@ def test_imprint_features_and_evaluate(tiny_corpus, tmp_path):
     run = glimpse("imprint", tiny_corpus, "--params", "small.json", "-n", "3", "--seed", "1",
                   "-q", "--pool", "serial", "-o", "protos.npz", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    with np.load(tmp_path / "protos.npz") as data:
-        assert str(data["model"]) == "hmax"
-        assert data["prototypes_0"].shape == (3, 4, 4, 4)
-        assert data["prototypes_1"].shape == (3, 4, 5, 5)
-        locations = data["locations_0"]
-        assert (locations[:, 1] < 2).all()  # C1 bands
+    stored = files.read_prototypes(tmp_path / "protos.npz")
+    assert stored.model == "hmax"
+    assert [p.shape for p in stored.prototypes] == [(3, 4, 4, 4), (3, 4, 5, 5)]
+    assert (stored.locations[0][:, 1] < 2).all()  # C1 bands
     run = glimpse("features", tiny_corpus, "--prototypes", "protos.npz", "-q", "--pool",
                   "serial", "-o", "features.npz", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
