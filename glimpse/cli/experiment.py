@@ -174,14 +174,15 @@ def _imprint(args):
     _check_output(args)
     corpus = _corpus(args)
     params = _read_params(args)
+    model = _models.make_model(args.model, params)
+    if not _models.has_s2(model):
+        raise UsageError("the %s model has no S2 prototypes" % _models.model_name(model))
     if args.kernel_width:
         try:
             _models.set_s2_widths(params, args.kernel_width)
         except (ValueError, TypeError) as err:
             raise UsageError("--kernel-width: %s" % err) from None
-    model = _models.make_model(args.model, params)
-    if not _models.has_s2(model):
-        raise UsageError("the %s model has no S2 prototypes" % _models.model_name(model))
+        model = _models.make_model(args.model, params)
     exp = Experiment(model=model, corpus=corpus, seed=args.seed)
     exp.train_mask = np.ones(len(corpus), bool)  # the whole corpus is the training set
     with make_pool(args) as pool:

@@ -210,3 +210,11 @@ def test_show_refuses_what_hmax_has_not(capsys, tmp_path, hmax_prototypes):
                        bare, "-o", out)
     assert "the prototypes have 2 bands; the hmax model's S1 has 4 orientations" in err
     assert not out.exists()
+
+
+def test_imprint_refuses_a_model_without_prototypes_before_its_widths(
+        capsys, tmp_path, tiny_corpus):
+    for extra in ([], ["--kernel-width", "3"]):
+        err = _usage_error(capsys, "imprint", tiny_corpus, "--model", "base", "-n", "1",
+                           *extra, "-o", tmp_path / "p.npz")
+        assert "the base model has no S2 prototypes" in err
