@@ -350,6 +350,18 @@ def add_model_option(parser, help=None):
                         % ", ".join(MODELS))
 
 
+def prototypes_model(model, recorded, path):
+    """The model name of a command given ``--model`` `model` and ``--prototypes`` `path`,
+    whose file records `recorded` (None: it records none): the one named, or the file's.
+
+    A ``--model`` naming another model than the file's is a usage error naming both.
+    """
+    if model is not None and recorded is not None and model != recorded:
+        raise UsageError("--model %s disagrees with --prototypes %s, made by the %s model"
+                         % (model, quote_path(path), recorded))
+    return model or recorded
+
+
 # ---------------------------------------------------------------------------------------------
 # Pools
 

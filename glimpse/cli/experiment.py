@@ -15,8 +15,8 @@ import numpy as np
 
 from .. import files
 from ._common import (CommandError, UsageError, add_model_option, add_pool_options,
-                      check_output, echo, integer, make_pool, one_line, quote_path,
-                      read_input, report_skipped)
+                      check_output, echo, integer, make_pool, one_line, prototypes_model,
+                      quote_path, read_input, report_skipped)
 
 __all__ = ["add_arguments"]
 
@@ -205,10 +205,7 @@ def _load_prototypes(args):
 
     stored = read_input(args.prototypes, "--prototypes",
                         lambda path: files.read_prototypes(path))
-    if args.model is not None and stored.model is not None and args.model != stored.model:
-        raise UsageError("--model %s disagrees with --prototypes %s, made by the %s model"
-                         % (args.model, quote_path(args.prototypes), stored.model))
-    name = stored.model or args.model
+    name = prototypes_model(args.model, stored.model, args.prototypes)
     params = _read_params(args, stored.params, name)
     model = _models.make_model(name, params)
     try:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 
 from ._common import (CommandError, UsageError, add_model_option, check_output, echo,
-                      integer, one_line, output_file, quote_path, read_input, side)
+                      integer, one_line, output_file, prototypes_model, quote_path,
+                      read_input, side)
 
 __all__ = ["add_arguments", "run", "LoadPrototypes"]
 
@@ -126,15 +127,6 @@ def _params_for(cls, recorded, prototypes, num_scales, where=None):
     return params
 
 
-def _model_name(args, stored):
-    """The model --model names, or that which made the --prototypes file."""
-    recorded = None if stored is None else stored.model
-    if args.model is not None and recorded is not None and args.model != recorded:
-        raise UsageError("--model %s disagrees with --prototypes %s, made by the %s model"
-                         % (args.model, quote_path(args.prototypes), recorded))
-    return args.model or recorded
-
-
 def _resolve_layer(model, name):
     """The layer --layer names, of `model`'s layer class."""
     from ..models.base import ResolveLayers
@@ -182,7 +174,8 @@ def run(args):
     if args.prototypes is not None:
         stored = read_input(args.prototypes, "--prototypes", _read_prototypes)
         prototypes, recorded = stored.prototypes, stored.params
-    cls = GetModelClass(_model_name(args, stored))
+    recorded_model = None if stored is None else stored.model
+    cls = GetModelClass(prototypes_model(args.model, recorded_model, args.prototypes))
     hmax = "c1_kwidths" in cls.ParamClass.ParamNames()
     if hmax and args.num_scales is not None:
         raise UsageError("--num-scales does not apply to the hmax model: its bands are "
