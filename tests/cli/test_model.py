@@ -218,3 +218,20 @@ def test_imprint_refuses_a_model_without_prototypes_before_its_widths(
         err = _usage_error(capsys, "imprint", tiny_corpus, "--model", "base", "-n", "1",
                            *extra, "-o", tmp_path / "p.npz")
         assert "the base model has no S2 prototypes" in err
+
+
+def test_features_takes_the_model_of_a_stored_hmax_experiment(capsys, tmp_path, tiny_corpus,
+                                                              small_file):
+    experiment = tmp_path / "exp.npz"
+    status, _, err = _run(capsys, "evaluate", tiny_corpus, "--model", "hmax", "--params",
+                          small_file, "-n", "2", "-q", "-o", experiment)
+    assert status == 0, err
+    out = tmp_path / "f.npz"
+    status, _, err = _run(capsys, "features", tiny_corpus, "--prototypes", experiment, "-q",
+                          "-o", out)
+    assert status == 0, err
+    with np.load(out, allow_pickle=False) as data:
+        assert data["features"].shape == (12, 4)  # two prototypes of each of two widths
+    err = _usage_error(capsys, "features", tiny_corpus, "--prototypes", experiment,
+                       "--model", "ml", "-q", "-o", out)
+    assert "made by the hmax model" in err
