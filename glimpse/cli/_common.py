@@ -323,6 +323,45 @@ def output_file(path):
         yield f
 
 
+def model_name(text):
+    """An argparse ``type``: a model of the registry :data:`glimpse.models.MODELS`.
+
+    Checked by the registry's own lookup (case-insensitive, spaces ignored); a name it
+    does not know is a usage error listing the known ones.
+    """
+    from ..models import DEFAULT_MODEL, MODELS
+    from ..util import _checks
+
+    try:
+        return _checks.registry_key(text, MODELS, "model", "GLIMPSE_MODEL", DEFAULT_MODEL)
+    except (TypeError, ValueError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def add_model_option(parser, help=None):
+    """Add ``--model NAME`` (a name of :data:`glimpse.models.MODELS`) to `parser`.
+
+    Its default, None, leaves the choice to ``GLIMPSE_MODEL``, else the ``ml`` model.
+    """
+    from ..models import MODELS
+
+    parser.add_argument("--model", type=model_name, default=None, metavar="NAME",
+                        help=help or "the model: %s (default: $GLIMPSE_MODEL, else ml)"
+                        % ", ".join(MODELS))
+
+
+def prototypes_model(model, recorded, path):
+    """The model name of a command given ``--model`` `model` and ``--prototypes`` `path`,
+    whose file records `recorded` (None: it records none): the one named, or the file's.
+
+    A ``--model`` naming another model than the file's is a usage error naming both.
+    """
+    if model is not None and recorded is not None and model != recorded:
+        raise UsageError("--model %s disagrees with --prototypes %s, made by the %s model"
+                         % (model, quote_path(path), recorded))
+    return model or recorded
+
+
 # ---------------------------------------------------------------------------------------------
 # Pools
 

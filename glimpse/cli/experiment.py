@@ -14,9 +14,9 @@ import time
 import numpy as np
 
 from .. import files
-from ._common import (CommandError, UsageError, add_pool_options, check_output,
-                      echo, integer, make_pool, one_line, quote_path, read_input,
-                      report_skipped)
+from ._common import (CommandError, UsageError, add_model_option, add_pool_options,
+                      check_output, echo, integer, make_pool, one_line, prototypes_model,
+                      quote_path, read_input, report_skipped)
 
 __all__ = ["add_arguments"]
 
@@ -42,6 +42,7 @@ def _add_common(parser, corpus=True):
                             help="use a sample corpus made by glimpse instead of CORPUS")
     parser.add_argument("--params", metavar="FILE",
                         help="JSON object of model parameter values (see 'glimpse params')")
+    add_model_option(parser)
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -60,7 +61,7 @@ def _imprint_arguments(p):
     p.add_argument("-n", "--num-prototypes", type=integer(1), required=True,
                    help="prototypes per kernel width")
     p.add_argument("--kernel-width", type=integer(1), nargs="+", metavar="W",
-                   help="S2 kernel widths (default: the model's s2_kwidth)")
+                   help="the model's S2 widths (default: its parameters')")
     p.add_argument("--algorithm", choices=_algorithms(), default="imprint",
                    help="how prototypes are made (default: imprint)")
     p.add_argument("--seed", type=integer(0, 2**63 - 1),
@@ -115,10 +116,10 @@ def _params_arguments(p):
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_params(args, base=None, model=None):
+def _read_params(args, base=None, name=None):
     """The model parameters: `base` (a dict), updated by the --params file.
 
-    `model` names the model class (default: the default model). A bad value read from
+    `name` names the model class (default: --model, else the default model). A bad value read from
     --params is a usage error naming --params; `base` must hold valid values already.
     """
     from ..experiment import _models
@@ -137,7 +138,7 @@ def _read_params(args, base=None, model=None):
             raise UsageError("--params %s must hold a JSON object, got %s"
                              % (where, type(loaded).__name__))
         values.update(loaded)
-    cls = _models.model_class(model)
+    cls = _models.model_class(name or args.model)
     try:
         return cls.ParamClass(**values)
     except (ValueError, TypeError) as err:
@@ -173,11 +174,15 @@ def _imprint(args):
     _check_output(args)
     corpus = _corpus(args)
     params = _read_params(args)
-    if args.kernel_width:
-        params.s2_kwidth = list(args.kernel_width)
-    model = _models.make_model(params=params)
+    model = _models.make_model(args.model, params)
     if not _models.has_s2(model):
         raise UsageError("the %s model has no S2 prototypes" % _models.model_name(model))
+    if args.kernel_width:
+        try:
+            _models.set_s2_widths(params, args.kernel_width)
+        except (ValueError, TypeError) as err:
+            raise UsageError("--kernel-width: %s" % err) from None
+        model = _models.make_model(args.model, params)
     exp = Experiment(model=model, corpus=corpus, seed=args.seed)
     exp.train_mask = np.ones(len(corpus), bool)  # the whole corpus is the training set
     with make_pool(args) as pool:
@@ -200,8 +205,9 @@ def _load_prototypes(args):
 
     stored = read_input(args.prototypes, "--prototypes",
                         lambda path: files.read_prototypes(path))
-    params = _read_params(args, stored.params, stored.model)
-    model = _models.make_model(stored.model, params)
+    name = prototypes_model(args.model, stored.model, args.prototypes)
+    params = _read_params(args, stored.params, name)
+    model = _models.make_model(name, params)
     try:
         model.s2_kernels = stored.prototypes
     except (ValueError, TypeError) as err:  # only --params can make them not fit
@@ -270,7 +276,7 @@ def _evaluate(args):
             check_folds(corpus, args.folds)
         except ValueError as err:
             raise UsageError("--folds: %s" % err) from None
-    model = _models.make_model(params=_read_params(args))
+    model = _models.make_model(args.model, _read_params(args))
     exp = Experiment(model=model, corpus=corpus, seed=args.seed)
     progress = not args.quiet and sys.stderr.isatty()
     stages = []

@@ -187,6 +187,9 @@ PARAM_VALUES = {
     "no_such_param": [1],
 }
 BASE_PARAMS = {"image_resize_length": 48, "num_scales": 2, "s2_kwidth": [3]}
+#: A small standard HMAX model for the 40x40 images: four S1 sizes in two bands.
+HMAX_PARAMS = {"s1_kwidths": [7, 9, 11, 13], "s1_wavelengths": [4.0, 3.95, 3.9, 3.85],
+               "c1_kwidths": [8, 10], "s2_kwidths": [3]}
 
 
 @st.composite
@@ -215,16 +218,18 @@ EXPERIMENT_VALUES = {
     "--classifier": (["svm", "logreg"], ["bogus"]),
     "--workers": (["1", "2"], ["0"]),
     "--pool": (["serial", "threads"], ["gpu"]),
+    "--model": (["ml", "hmax", "HMAX"], ["bogus", "", "base"]),
 }
 EXPERIMENT_OPTIONS = {
-    "imprint": ["-n", "--seed", "--kernel-width", "--algorithm", "--workers", "--pool"],
-    "features": ["--layer", "--workers", "--pool"],
+    "imprint": ["-n", "--seed", "--kernel-width", "--algorithm", "--workers", "--pool",
+                "--model"],
+    "features": ["--layer", "--workers", "--pool", "--model"],
     "evaluate": ["-n", "--seed", "--algorithm", "--folds", "--classifier", "--workers",
-                 "--pool"],
-    "params": [],
+                 "--pool", "--model"],
+    "params": ["--model"],
 }
 CORPORA = ["good", "corrupt", "all-bad", "one-class", "empty-class", "missing", "good.png"]
-PROTOTYPES = ["protos.npz", "experiment.npz", "damaged.npz", "patches.npz", "arr.npy",
+PROTOTYPES = ["protos.npz", "experiment.npz", "hmax.npz", "damaged.npz", "patches.npz", "arr.npy",
               "params.json", "missing.npz"]
 
 
@@ -243,7 +248,7 @@ def experiment_commands(draw):
     if command != "params":
         argv.append(_mostly(draw, ["good", "corrupt"], CORPORA[2:]))
     if command == "features":
-        argv += ["--prototypes", _mostly(draw, PROTOTYPES[:2], PROTOTYPES[2:])]
+        argv += ["--prototypes", _mostly(draw, PROTOTYPES[:3], PROTOTYPES[3:])]
     if command == "imprint":
         argv += ["-n", draw(st.sampled_from(["1", "3"]))]
     if draw(st.integers(0, 3)) > 0:
@@ -255,6 +260,9 @@ def experiment_commands(draw):
             continue
         good, bad = EXPERIMENT_VALUES[option]
         argv += [option] + _mostly(draw, good, bad, odds=6).split(" ")
+    hmax = "hmax" in [a.lower() for a in argv] or "hmax.npz" in argv
+    if "--params" in argv and hmax and draw(st.booleans()):
+        argv[argv.index("drawn.json")] = "hmax.json"  # parameters the hmax model takes
     if command == "evaluate" and draw(st.booleans()):
         argv.append("--cross-validate")  # the corpora are too small for the 10 folds default
         if "--folds" not in argv:
@@ -293,6 +301,10 @@ def experiment_dir(tmp_path_factory, invoke):
     res = invoke("evaluate", root / "good", "--params", root / "params.json", "-n", 2,
                  "-q", "-o", root / "experiment.npz")
     assert res.returncode == 0, res.stderr
+    (root / "hmax.json").write_text(json.dumps(HMAX_PARAMS))
+    res = invoke("imprint", root / "good", "--model", "hmax", "--params", root / "hmax.json",
+                 "-n", 2, "--seed", 0, "-q", "-o", root / "hmax.npz")
+    assert res.returncode == 0, res.stderr
     (root / "damaged.npz").write_bytes((root / "protos.npz").read_bytes()[:700])
     res = invoke("sample", root / "good.png", "-n", 1, "-w", 3, "--seed", 0, "-q",
                  "-o", root / "patches.npz")
@@ -310,7 +322,7 @@ def test_fuzz_the_experiment_commands(experiment_dir, invoke):
     @given(argv=experiment_commands(), params=params_files(), corrupt=corrupt_files())
     def check(argv, params, corrupt):
         with tempfile.TemporaryDirectory(dir=experiment_dir) as here:
-            for name in CORPORA + PROTOTYPES:
+            for name in CORPORA + PROTOTYPES + ["hmax.json"]:
                 source = experiment_dir / name
                 if source.is_dir():
                     shutil.copytree(source, os.path.join(here, name))

@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import tempfile
 import sys
 import tracemalloc
 
@@ -96,8 +97,10 @@ print(kept.tolist(), skipped[0][1])
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS as on Linux")
 def test_without_a_pixel_limit_the_process_memory_bounds_it(images):
     limit = 3 * 2**30  # the interpreter, numpy and Pillow fit; the 6400000x64 resample not
+    # not from the repository root, where the unbuilt sources would shadow the install
     proc = subprocess.run([sys.executable, "-c", _LIMITED, *images, str(limit)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120,
+                          cwd=tempfile.gettempdir())
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("[True, False] unreadable: "), proc.stdout
     assert "bytes" in proc.stdout and "memory this process may use" in proc.stdout

@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -23,8 +24,9 @@ def _loaded_by(module):
     code = ("import importlib, json, sys; importlib.import_module(%r); "
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'glimpse')))"
             % module)
+    # not from the repository root, where the unbuilt sources would shadow the install
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+                         check=True, cwd=tempfile.gettempdir())
     return json.loads(out.stdout)
 
 

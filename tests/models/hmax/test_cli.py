@@ -40,8 +40,7 @@ def test_imprint_features_and_evaluate(tiny_corpus, tmp_path):
     assert run.returncode == 0, run.stderr
     stored = files.read_prototypes(tmp_path / "protos.npz")
     assert stored.model == "hmax"
-    assert stored.prototypes[0].shape == (3, 4, 4, 4)
-    assert stored.prototypes[1].shape == (3, 4, 5, 5)
+    assert [p.shape for p in stored.prototypes] == [(3, 4, 4, 4), (3, 4, 5, 5)]
     assert (stored.locations[0][:, 1] < 2).all()  # C1 bands
     run = glimpse("features", tiny_corpus, "--prototypes", "protos.npz", "-q", "--pool",
                   "serial", "-o", "features.npz", cwd=tmp_path)
