@@ -465,38 +465,20 @@ def progress_bar(total, quiet, desc=None, unit=" images"):
     -------
     tqdm.tqdm
         A bar to use in a ``with`` block; pass its ``update`` as the ``progress``
-        argument of ``Pool.map``. A bar that is not shown is a stand-in with the
-        same ``update`` and ``close`` that prints nothing (tqdm is not imported).
+        argument of ``Pool.map``. A bar that is not shown is
+        :class:`glimpse.util._progress.NoBar`, which prints nothing (tqdm is not
+        imported).
     """
+    from ..util._progress import ProgressBar
+
     shown = not quiet and total > 0 and sys.stderr.isatty()
-    if not shown:
-        return _NoBar()
-    from tqdm import tqdm  # imported only for a bar that is shown
-
-    tqdm.monitor_interval = 0  # no monitor thread (worker processes may be forked)
     columns = lines = 0
-    # a terminal that reports no size (0x0) gets 80x24
-    with contextlib.suppress(OSError, ValueError):
-        columns, lines = os.get_terminal_size(sys.stderr.fileno())
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr,
-                ncols=columns if columns > 0 else 80, nrows=lines if lines > 0 else 24,
-                leave=True)
-
-
-class _NoBar:
-    """The progress bar that is not shown: counts nothing, prints nothing."""
-
-    def update(self, n=1):
-        pass
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    if shown:  # a terminal that reports no size (0x0) gets 80x24
+        with contextlib.suppress(OSError, ValueError):
+            columns, lines = os.get_terminal_size(sys.stderr.fileno())
+    return ProgressBar(total, shown, desc=desc, unit=unit, file=sys.stderr,
+                       ncols=columns if columns > 0 else 80, nrows=lines if lines > 0 else 24,
+                       leave=True)
 
 
 def report_skipped(skipped):
