@@ -158,7 +158,7 @@ def test_an_ignored_sighup_stays_ignored(setup, tmp_path):
         [sys.executable, "-c", "import signal, sys; signal.signal(signal.SIGHUP, "
          "signal.SIG_IGN); from glimpse.__main__ import main; import os; "
          "os.kill(os.getpid(), signal.SIGHUP); sys.exit(main())", "params"],
-        capture_output=True, text=True, env=ENV, timeout=60)
+        capture_output=True, text=True, env=ENV, timeout=60, cwd=tmp_path)
     assert res.returncode == 0 and res.stderr == "", res.stderr
     assert json.loads(res.stdout)["num_scales"] > 0
     assert not out.exists()
