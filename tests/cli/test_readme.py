@@ -77,3 +77,11 @@ def test_readme_experiment_snippets_run(tmp_path, monkeypatch, capsys):
     namespace = {}
     exec(compile(library, str(README), "exec"), namespace)
     assert namespace["features"].shape == (80, 20)
+
+
+def test_readme_sklearn_snippet_runs():
+    (snippet,) = [b for b in blocks("python") if "HmaxFeatures(" in b]
+    namespace = {}
+    exec(compile(snippet, str(README), "exec"), namespace)
+    assert namespace["X"].shape == (150, 32, 32)
+    assert namespace["scores"].mean() > 0.3  # ten classes: chance is 0.1
