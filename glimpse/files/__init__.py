@@ -28,11 +28,34 @@ Version 1 of each format is the layout of glimpse 0.1.0: patches, prototypes (fr
 experiments had ``"format": "glimpse-experiment"``. The readers still read those files.
 """
 
+import importlib
+
 from ._core import FORMATS, VERSION, FileFormatError, quote_path
-from ._experiment_file import EvaluationArrays, ExperimentFile, read_experiment, write_experiment
-from ._features_file import FeaturesFile, read_features, write_features
-from ._patches_file import PatchesFile, read_patches, write_patches
-from ._prototypes_file import PrototypesFile, read_prototypes, write_prototypes
+
+# Each format's module is imported on first use (a command reads or writes one or two
+# formats: it need not pay for the others' imports).
+_LAZY = {
+    "_experiment_file": ("EvaluationArrays", "ExperimentFile", "read_experiment",
+                         "write_experiment"),
+    "_features_file": ("FeaturesFile", "read_features", "write_features"),
+    "_patches_file": ("PatchesFile", "read_patches", "write_patches"),
+    "_prototypes_file": ("PrototypesFile", "read_prototypes", "write_prototypes"),
+}
+_HOME = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name):
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError("module %r has no attribute %r" % (__name__, name))
+    value = getattr(importlib.import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOME))
+
 
 __all__ = [
     "FileFormatError", "quote_path", "VERSION", "FORMATS",
