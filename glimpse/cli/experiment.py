@@ -73,10 +73,11 @@ def _imprint_arguments(p):
 def _features_arguments(p):
     p.description = (
         "Compute one feature vector per image of CORPUS (the C2 layer by default) "
-        "with the prototypes of an 'imprint' file, and write them to an .npz file as they "
-        "are computed (memory stays bounded whatever the corpus size).")
+        "with the prototypes of an 'imprint' file or a stored experiment, and write them to "
+        "an .npz file as they are computed (memory stays bounded whatever the corpus size).")
     _add_common(p)
-    p.add_argument("--prototypes", required=True, help=".npz written by 'glimpse imprint'")
+    p.add_argument("--prototypes", required=True,
+                   help=".npz written by 'glimpse imprint' or 'glimpse evaluate -o'")
     p.add_argument("--layer", nargs="+", default=["C2"],
                    help="layers to flatten into the vector, in this order (default: C2)")
     add_pool_options(p)
