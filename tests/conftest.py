@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 
+import numpy as np
 import pytest
 from hypothesis import settings
 from PIL import Image
@@ -127,3 +128,18 @@ class _Processes:
 def procs():
     """Helpers to find a process's children and see whether processes are gone (/proc)."""
     return _Processes()
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path):
+    """A corpus of two classes of 6 grey 40x40 images: bright against dark, a brighter square
+    in each, plus noise."""
+    rng = np.random.default_rng(0)
+    for label, name in enumerate(["bright", "dark"]):
+        (tmp_path / name).mkdir()
+        for i in range(6):
+            data = rng.integers(0, 80, (40, 40)) + (150 if label == 0 else 0)
+            data[10:30, 10:30] += 60
+            Image.fromarray(np.clip(data, 0, 255).astype(np.uint8), "L").save(
+                tmp_path / name / ("%02d.png" % i))
+    return tmp_path

@@ -1,6 +1,4 @@
-import numpy as np
 import pytest
-from PIL import Image
 
 
 def ThreadPool(workers):
@@ -23,20 +21,6 @@ def cache_dir(tmp_path_factory):
     mp.setenv("GLIMPSE_CACHE_DIR", str(root))
     yield root
     mp.undo()
-
-
-@pytest.fixture
-def tiny_corpus(tmp_path):
-    """Two classes of 6 small images each: bright discs against dark discs, plus noise."""
-    rng = np.random.default_rng(0)
-    for label, name in enumerate(["bright", "dark"]):
-        (tmp_path / name).mkdir()
-        for i in range(6):
-            data = rng.integers(0, 80, (40, 40)) + (150 if label == 0 else 0)
-            data[10:30, 10:30] += 60
-            Image.fromarray(np.clip(data, 0, 255).astype(np.uint8), "L").save(
-                tmp_path / name / ("%02d.png" % i))
-    return tmp_path
 
 
 def small_model():

@@ -7,7 +7,6 @@ from glimpse.models.base import Layer
 from ..experiment import conftest as _shared
 
 small_model = _shared.small_model
-tiny_corpus = _shared.tiny_corpus  # a fixture shared with the experiment tests
 
 
 @pytest.fixture(autouse=True)

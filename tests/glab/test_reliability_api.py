@@ -9,7 +9,6 @@ from glimpse.glab import api
 from ..experiment import conftest as _shared
 
 small_model = _shared.small_model
-tiny_corpus = _shared.tiny_corpus
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,6 @@ from glimpse.pools._dask import DaskPool  # noqa: E402
 
 from ..experiment import conftest as _shared  # noqa: E402
 
-tiny_corpus = _shared.tiny_corpus
 _IMPRINT = {} if _models.has_s2(_shared.small_model()) else {"layer": "image",
                                                              "kernel_sizes": [5]}
 

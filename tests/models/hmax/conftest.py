@@ -1,8 +1,5 @@
-"""A small standard HMAX model and a tiny corpus, shared by the model's tests."""
+"""A small standard HMAX model for the model's tests (tiny_corpus is in tests/conftest.py)."""
 
-import numpy as np
-import pytest
-from PIL import Image
 
 #: Four S1 sizes in two bands, two patch sizes (one odd): C1 maps of about 10 and 8 pixels
 #: on the corpus's 40x40 images, so that a corpus takes a fraction of a second.
@@ -20,17 +17,3 @@ def small_model(backend=None, **kw):
     from glimpse.models import MakeModel
 
     return MakeModel("hmax", small_params(**kw), backend=backend)
-
-
-@pytest.fixture
-def tiny_corpus(tmp_path):
-    """Two classes of 6 images 40x40 each: a bright square against a dark one, plus noise."""
-    rng = np.random.default_rng(0)
-    for label, name in enumerate(["bright", "dark"]):
-        (tmp_path / name).mkdir()
-        for i in range(6):
-            data = rng.integers(0, 80, (40, 40)) + (150 if label == 0 else 0)
-            data[10:30, 10:30] += 60
-            Image.fromarray(np.clip(data, 0, 255).astype(np.uint8), "L").save(
-                tmp_path / name / ("%02d.png" % i))
-    return tmp_path
